@@ -1,0 +1,245 @@
+"""EGL backend: the Linux default, GPU or software (llvmpipe), no display server.
+
+Display choice, in order:
+
+1. the **device platform** (``EGL_EXT_platform_device``): every EGL device is listed,
+   hardware before ``EGL_MESA_device_software``; NVIDIA devices are ordered by their CUDA
+   id (``EGL_CUDA_DEVICE_NV``) so that ``OFFSCREEN_ISF_DEVICE=N`` means the same GPU as
+   CUDA device N (and ``CUDA_VISIBLE_DEVICES`` keeps working);
+2. the **surfaceless platform** (``EGL_MESA_platform_surfaceless``, llvmpipe) when no
+   device display initialises.
+
+The chosen display is initialised once per process and reused by every context: EGL
+re-initialisation costs ~20 ms and has crashed other hosts at exit (mujoco#2510).  The
+display is never terminated from ``atexit``; process exit reclaims it.
+
+Contexts are surfaceless (``EGL_KHR_surfaceless_context``): there is no default
+framebuffer, callers render into FBOs.
+
+Thread rules: an EGL context is current on at most one thread (EGL itself answers
+``EGL_BAD_ACCESS`` otherwise); :class:`offscreen_isf.Context` enforces this before EGL
+is asked.
+
+Environment: ``OFFSCREEN_ISF_DEVICE`` (device index in the ordered list, or ``surfaceless``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from typing import Any, ClassVar
+
+from offscreen_isf.errors import BackendError
+
+from .base import DEFAULT_GL_VERSION, BackendContext, GLVersion
+
+FIX_NO_LIBEGL = ("install libEGL (glvnd) and Mesa's EGL driver: "
+                 "Debian/Ubuntu: apt-get install libegl1 libopengl0 libgl1-mesa-dri; "
+                 "Fedora: dnf install libglvnd-egl mesa-dri-drivers")
+FIX_NO_DEVICE = ("no usable EGL device/display: on an NVIDIA machine check the driver's EGL "
+                 "vendor file /usr/share/glvnd/egl_vendor.d/10_nvidia.json (containers: "
+                 "NVIDIA_DRIVER_CAPABILITIES=all); for software rendering install libgl1-mesa-dri")
+
+# EGL enums used below (from the Khronos registry; PyOpenGL lacks some Mesa ones).
+EGL_PLATFORM_DEVICE_EXT = 0x313F
+EGL_PLATFORM_SURFACELESS_MESA = 0x31DD
+EGL_CUDA_DEVICE_NV = 0x323A
+EGL_EXTENSIONS = 0x3055
+EGL_CONTEXT_MAJOR_VERSION = 0x3098
+EGL_CONTEXT_MINOR_VERSION = 0x30FB
+EGL_CONTEXT_OPENGL_PROFILE_MASK = 0x30FD
+EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT = 0x00000001
+EGL_OPENGL_API = 0x30A2
+EGL_NONE = 0x3038
+
+EGL_ERRORS = {
+    0x3000: "EGL_SUCCESS", 0x3001: "EGL_NOT_INITIALIZED", 0x3002: "EGL_BAD_ACCESS",
+    0x3003: "EGL_BAD_ALLOC", 0x3004: "EGL_BAD_ATTRIBUTE", 0x3005: "EGL_BAD_CONFIG",
+    0x3006: "EGL_BAD_CONTEXT", 0x3007: "EGL_BAD_CURRENT_SURFACE", 0x3008: "EGL_BAD_DISPLAY",
+    0x3009: "EGL_BAD_MATCH", 0x300A: "EGL_BAD_NATIVE_PIXMAP", 0x300B: "EGL_BAD_NATIVE_WINDOW",
+    0x300C: "EGL_BAD_PARAMETER", 0x300D: "EGL_BAD_SURFACE", 0x300E: "EGL_CONTEXT_LOST",
+}
+
+
+def _egl() -> Any:
+    """Import PyOpenGL's EGL module, translating a missing libEGL into a fix."""
+    try:
+        from OpenGL import EGL  # noqa: PLC0415 - must follow platform selection
+    except (ImportError, AttributeError, OSError) as exc:
+        raise BackendError(f"libEGL could not be loaded ({exc})", fix=FIX_NO_LIBEGL) from exc
+    return EGL
+
+
+def _tokens(text: bytes | str | None) -> set[str]:
+    """Split an extension string into whole tokens (a substring test would let
+    EGL_EXT_device_drm match EGL_EXT_device_drm_render_node)."""
+    if not text:
+        return set()
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "replace")
+    return set(text.split())
+
+
+class _Device:
+    def __init__(self, handle: Any, extensions: set[str], cuda_id: int | None) -> None:
+        self.handle = handle
+        self.extensions = extensions
+        self.cuda_id = cuda_id
+        self.software = "EGL_MESA_device_software" in extensions
+
+    def describe(self) -> str:
+        if self.cuda_id is not None:
+            return f"EGL device (CUDA {self.cuda_id})"
+        return "EGL device (software)" if self.software else "EGL device"
+
+
+def list_devices() -> list[_Device]:
+    """EGL devices in selection order: hardware first, NVIDIA by CUDA id, software last."""
+    EGL = _egl()
+    client_ext = _tokens(EGL.eglQueryString(EGL.EGL_NO_DISPLAY, EGL_EXTENSIONS))
+    if "EGL_EXT_device_enumeration" not in client_ext and "EGL_EXT_device_base" not in client_ext:
+        return []
+    from OpenGL.EGL.EXT.device_base import (  # noqa: PLC0415
+        eglQueryDeviceAttribEXT, eglQueryDevicesEXT, eglQueryDeviceStringEXT)
+    count = EGL.EGLint()
+    if not eglQueryDevicesEXT(0, None, ctypes.byref(count)) or count.value <= 0:
+        return []
+    handles = (EGL.EGLDeviceEXT * count.value)()
+    eglQueryDevicesEXT(count.value, handles, ctypes.byref(count))
+    devices = []
+    for handle in handles[: count.value]:
+        exts = _tokens(eglQueryDeviceStringEXT(handle, EGL_EXTENSIONS))
+        cuda_id = None
+        if "EGL_NV_device_cuda" in exts:
+            value = EGL.EGLAttrib()
+            if eglQueryDeviceAttribEXT(handle, EGL_CUDA_DEVICE_NV, ctypes.byref(value)):
+                cuda_id = int(value.value)
+        devices.append(_Device(handle, exts, cuda_id))
+    # Stable sort: hardware before software, then CUDA order (None last), then EGL order.
+    return sorted(devices, key=lambda d: (d.software, d.cuda_id is None, d.cuda_id or 0))
+
+
+class _Display:
+    """The process-wide initialised EGL display (created on first use, never terminated)."""
+
+    _lock = threading.Lock()
+    _by_request: ClassVar[dict[str, "_Display"]] = {}
+
+    def __init__(self, handle: Any, description: str) -> None:
+        self.handle = handle
+        self.description = description
+
+    @classmethod
+    def get(cls, device: str | None) -> "_Display":
+        request = device if device is not None else os.environ.get("OFFSCREEN_ISF_DEVICE", "")
+        with cls._lock:
+            if request not in cls._by_request:
+                cls._by_request[request] = cls._open(request)
+            return cls._by_request[request]
+
+    @staticmethod
+    def _initialize(EGL: Any, handle: Any) -> bool:
+        if not handle:
+            return False
+        major, minor = EGL.EGLint(), EGL.EGLint()
+        try:
+            return bool(EGL.eglInitialize(handle, ctypes.byref(major), ctypes.byref(minor)))
+        except EGL.EGLError:  # PyOpenGL raises on EGL_FALSE with an error set
+            return False
+
+    @classmethod
+    def _open(cls, request: str) -> "_Display":
+        EGL = _egl()
+        from OpenGL.EGL.EXT.platform_base import eglGetPlatformDisplayEXT  # noqa: PLC0415
+
+        tried: list[str] = []
+        if request != "surfaceless":
+            devices = list_devices()
+            if request:
+                try:
+                    index = int(request)
+                except ValueError:
+                    raise BackendError(f"OFFSCREEN_ISF_DEVICE={request!r} is not a device index",
+                                       fix="use an integer index (0 = first GPU) or 'surfaceless'") from None
+                if not 0 <= index < len(devices):
+                    raise BackendError(
+                        f"EGL device {index} requested but {len(devices)} device(s) found",
+                        fix=f"choose 0..{len(devices) - 1}" if devices else FIX_NO_DEVICE)
+                devices = [devices[index]]
+            for dev in devices:
+                handle = eglGetPlatformDisplayEXT(EGL_PLATFORM_DEVICE_EXT, dev.handle, None)
+                if cls._initialize(EGL, handle):
+                    return _Display(handle, dev.describe())
+                tried.append(dev.describe())
+            if request:
+                raise BackendError(f"EGL device {request} did not initialise", fix=FIX_NO_DEVICE)
+        handle = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, None, None)
+        if cls._initialize(EGL, handle):
+            return _Display(handle, "surfaceless (Mesa)")
+        tried.append("surfaceless")
+        raise BackendError(f"no EGL display could be initialised (tried: {', '.join(tried)})",
+                           fix=FIX_NO_DEVICE)
+
+
+class EGLContext(BackendContext):
+    """A surfaceless EGL context (OpenGL API, core profile)."""
+
+    name = "egl"
+    pyopengl_platform = "egl"
+
+    def __init__(self, gl_version: GLVersion = DEFAULT_GL_VERSION, device: str | None = None) -> None:
+        EGL = _egl()
+        self._EGL = EGL
+        self._display = _Display.get(device)
+        dpy = self._display.handle
+        if not EGL.eglBindAPI(EGL_OPENGL_API):
+            raise BackendError("eglBindAPI(EGL_OPENGL_API) failed: this EGL has no desktop GL",
+                               fix=FIX_NO_LIBEGL)
+        attribs = (EGL.EGLint * 7)(
+            EGL_CONTEXT_MAJOR_VERSION, gl_version[0], EGL_CONTEXT_MINOR_VERSION, gl_version[1],
+            EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE)
+        try:
+            # EGL_KHR_no_config_context: no config needed for a surfaceless context.
+            ctx = EGL.eglCreateContext(dpy, EGL.EGL_NO_CONFIG_KHR if hasattr(EGL, "EGL_NO_CONFIG_KHR")
+                                       else None, EGL.EGL_NO_CONTEXT, attribs)
+        except EGL.EGLError as exc:
+            ctx, err = None, exc.err
+        else:
+            err = EGL.eglGetError() if not ctx else 0x3000
+        if not ctx:
+            raise BackendError(
+                f"eglCreateContext for OpenGL {gl_version[0]}.{gl_version[1]} core failed "
+                f"({EGL_ERRORS.get(err, hex(err) if isinstance(err, int) else err)}) on {self._display.description}",
+                fix="request a GL version this driver supports (llvmpipe: up to 4.5 core)")
+        self._ctx = ctx
+
+    def make_current(self) -> None:
+        EGL = self._EGL
+        if not EGL.eglMakeCurrent(self._display.handle, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, self._ctx):
+            raise BackendError(f"eglMakeCurrent failed ({EGL_ERRORS.get(EGL.eglGetError())})")
+
+    def release(self) -> None:
+        EGL = self._EGL
+        EGL.eglMakeCurrent(self._display.handle, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE,
+                           EGL.EGL_NO_CONTEXT)
+
+    def destroy(self) -> None:
+        self._EGL.eglDestroyContext(self._display.handle, self._ctx)
+        self._ctx = None
+
+    def device_description(self) -> str:
+        return self._display.description
+
+
+def probe() -> str | None:
+    """None if libEGL can be found here, else the reason (cheap: no context created)."""
+    import ctypes.util  # noqa: PLC0415
+
+    if ctypes.util.find_library("EGL") is None:
+        return "libEGL.so.1 not found"
+    return None
+
+
+FIX = FIX_NO_LIBEGL
+Context = EGLContext

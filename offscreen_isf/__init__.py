@@ -1,0 +1,29 @@
+"""offscreen-isf: render ISF shaders headless (EGL, OSMesa, CGL) to numpy, PNG and video.
+
+Importing this package does not import OpenGL: the backend (and so PyOpenGL's platform)
+is chosen when the first :class:`Context` is created.
+"""
+
+from __future__ import annotations
+
+from . import errors
+from .context import Context
+from .errors import (BackendError, CompileError, ContextLostError, InputError, ISFError,
+                     LifecycleError, ParseError, RenderError, RenderTimeout, ResourceLimitError,
+                     ThreadError)
+from .lifecycle import Event, State
+
+__version__ = "0.1.0"
+
+__all__ = ["Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
+           "CompileError", "InputError", "BackendError", "LifecycleError", "ThreadError",
+           "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderError", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    # Lazy: `oi.backends` without importing it (and so OpenGL) at package import.
+    if name == "backends":
+        import importlib  # noqa: PLC0415
+
+        return importlib.import_module("offscreen_isf.backends")
+    raise AttributeError(f"module 'offscreen_isf' has no attribute {name!r}")

@@ -1,0 +1,348 @@
+"""``Context``: one headless GL context, its lifecycle state machine and resource registry.
+
+Ownership: a :class:`Context` owns its native backend context, every GL object created
+through :meth:`Context.create`, and its :class:`~offscreen_isf.pool.BufferPool`.
+:meth:`Context.close` deletes them all (while current) and then destroys the native
+context; afterwards :meth:`live_objects` reports zero of every kind.
+
+Thread rules: a context is current on at most one thread.  GL use, ``make_current``,
+``release`` or ``close`` from another thread while it is current raises
+:class:`~offscreen_isf.errors.ThreadError`; hand a context over by calling ``release()``
+on the thread that holds it.
+
+Nothing happens in ``__del__`` or at interpreter exit except a ``ResourceWarning`` for a
+context that was never closed: native libraries may already be gone by then.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import threading
+import warnings
+import weakref
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from . import lifecycle
+from .errors import ContextLostError, LifecycleError, RenderError, ResourceLimitError, ThreadError
+from .lifecycle import Event, State
+
+__all__ = ["Context", "ResourceOwner", "RESOURCE_KINDS"]
+
+GL_CONTEXT_LOST = 0x0507
+
+#: kind -> (create function, delete function) in PyOpenGL's GL module.  The only place
+#: in the library that generates or deletes GL object names.
+RESOURCE_KINDS: dict[str, tuple[str, str]] = {
+    "texture": ("glGenTextures", "glDeleteTextures"),
+    "framebuffer": ("glGenFramebuffers", "glDeleteFramebuffers"),
+    "renderbuffer": ("glGenRenderbuffers", "glDeleteRenderbuffers"),
+    "buffer": ("glGenBuffers", "glDeleteBuffers"),
+    "vertex_array": ("glGenVertexArrays", "glDeleteVertexArrays"),
+    "program": ("glCreateProgram", "glDeleteProgram"),
+    "shader": ("glCreateShader", "glDeleteShader"),
+}
+_GEN_STYLE = {"program", "shader"}  # glCreate*(args) -> name, glDelete*(name)
+
+_EXITING = False
+
+
+@atexit.register
+def _mark_exiting() -> None:
+    # After this, __del__ must not even warn: modules may be half torn down.
+    global _EXITING
+    _EXITING = True
+
+
+class ResourceOwner(Protocol):
+    """Something that keeps GL objects in a context (a renderer, the buffer pool)."""
+
+    def on_context_closing(self, context: "Context", reinitializing: bool) -> None:
+        """Called with the context current just before its GL objects are deleted.
+
+        Read back anything that must survive (persistent buffers) and forget GL names;
+        rebuild lazily when :attr:`Context.generation` changes.
+        """
+
+
+class Context:
+    """A headless OpenGL 3.3+ core context on one backend (``egl``, ``osmesa``, ``cgl``).
+
+    ``Context(backend=None)`` starts in state ``NEW``; :meth:`open` (or ``with``) creates
+    the native context.  ``backend=None`` follows ``$OFFSCREEN_ISF_BACKEND`` then the
+    platform default; ``device`` picks an EGL device index (``$OFFSCREEN_ISF_DEVICE``).
+    """
+
+    def __init__(self, backend: str | None = None, *, gl_version: tuple[int, int] = (3, 3),
+                 device: str | int | None = None) -> None:
+        from offscreen_isf import backends  # noqa: PLC0415 - binds PyOpenGL's platform
+
+        if not (isinstance(gl_version, tuple) and len(gl_version) == 2
+                and all(isinstance(v, int) for v in gl_version) and gl_version >= (3, 3)):
+            raise ResourceLimitError(f"gl_version must be a (major, minor) tuple >= (3, 3), "
+                                     f"got {gl_version!r}: the ISF translation targets GLSL 330 core")
+        self._backend_cls = backends.load(backend)
+        self.backend: str = self._backend_cls.name
+        self.gl_version = gl_version
+        self.device = None if device is None else str(device)
+        self._native: Any = None
+        self._state = State.NEW
+        self._thread: int | None = None      # ident of the thread it is current on
+        self._lock = threading.RLock()
+        self._objects: dict[tuple[str, int], str] = {}
+        self._owners: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.generation = 0                   # bumped on every (re)open
+        self.info: Any = None                 # BackendInfo once open
+        self.max_texture_size = 0
+        self.lost_reason = ""
+        from .pool import BufferPool  # noqa: PLC0415
+
+        self.pool = BufferPool(self)
+        self._gl: Any = None
+
+    # -- state -----------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        """The lifecycle state (``State.NEW`` ... ``State.CLOSED``)."""
+        return self._state
+
+    def _step(self, event: Event) -> State:
+        """Check ``event`` against the table and the thread rule; return the next state."""
+        nxt = lifecycle.next_state(self._state, event)
+        me = threading.get_ident()
+        if self._state is State.CURRENT and self._thread != me and event is not Event.LOSE:
+            raise ThreadError(
+                f"cannot {event.value}: the context is current on another thread "
+                f"(id {self._thread}); call release() on that thread first",
+                state=self._state.value, event=event.value,
+                legal=lifecycle.legal_events(self._state))
+        return nxt
+
+    # -- transitions -----------------------------------------------------------------
+    def open(self) -> "Context":
+        """Create the native context (state OPEN, not current).  Returns ``self``."""
+        with self._lock:
+            self._state = self._step(Event.OPEN)
+            try:
+                self._create_native()
+            except BaseException:
+                self._state = State.NEW
+                raise
+            return self
+
+    def _create_native(self) -> None:
+        self._native = self._backend_cls(self.gl_version, self.device)
+        self.generation += 1
+        self.lost_reason = ""
+        from OpenGL import GL  # noqa: PLC0415 - platform bound by backends.load
+
+        self._gl = GL
+        self._native.make_current()
+        try:
+            from offscreen_isf.backends.base import BackendInfo  # noqa: PLC0415
+
+            def text(e: int) -> str:
+                raw = GL.glGetString(e)
+                return raw.decode("utf-8", "replace") if raw else ""
+
+            self.info = BackendInfo(self.backend, text(GL.GL_VENDOR), text(GL.GL_RENDERER),
+                                    text(GL.GL_VERSION), text(GL.GL_SHADING_LANGUAGE_VERSION),
+                                    self._native.device_description())
+            self.max_texture_size = int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE))
+        finally:
+            self._native.release()
+        if not self.info.version:
+            self._native.destroy()
+            self._native = None
+            raise RenderError(f"the {self.backend} context answered no GL version: it is not usable")
+
+    def make_current(self) -> "Context":
+        """Bind the context to the calling thread (idempotent on that thread)."""
+        with self._lock:
+            nxt = self._step(Event.MAKE_CURRENT)
+            if self._state is not State.CURRENT:
+                self._native.make_current()
+                self._thread = threading.get_ident()
+            self._state = nxt
+            return self
+
+    def release(self) -> None:
+        """Unbind the context from the calling thread (harmless when not current)."""
+        with self._lock:
+            nxt = self._step(Event.RELEASE)
+            if self._state is State.CURRENT:
+                self._native.release()
+            self._thread = None
+            self._state = nxt
+
+    @contextlib.contextmanager
+    def current(self) -> Iterator["Context"]:
+        """Make current for a block; release afterwards only if this call made it current."""
+        with self._lock:
+            was_current = self._state is State.CURRENT
+            self.make_current()
+        try:
+            yield self
+        finally:
+            if not was_current and self._state is State.CURRENT:
+                self.release()
+
+    def close(self) -> None:
+        """Delete every GL object, destroy the native context.  Repeated calls are harmless."""
+        with self._lock:
+            nxt = self._step(Event.CLOSE)
+            if self._native is not None:
+                self._teardown(reinitializing=False)
+            self._state = nxt
+
+    def reinitialize(self) -> "Context":
+        """Close and reopen on the same object (state OPEN, ``generation`` + 1).
+
+        Owners are told first (with the old context current) so they can keep CPU copies
+        of persistent buffers; they rebuild their GL objects lazily on next use.
+        """
+        with self._lock:
+            nxt = self._step(Event.REINITIALIZE)
+            if self._native is not None:
+                self._teardown(reinitializing=True)
+            self._state = State.CLOSED
+            self._create_native()
+            self._state = nxt
+            return self
+
+    def mark_lost(self, reason: str) -> None:
+        """Record that the driver reported the context lost (state LOST).
+
+        Only ``close()`` and ``reinitialize()`` are legal afterwards.
+        """
+        with self._lock:
+            self._state = self._step(Event.LOSE)
+            self.lost_reason = reason
+
+    def _teardown(self, reinitializing: bool) -> None:
+        native = self._native
+        if self._state is not State.LOST:
+            if self._state is not State.CURRENT:
+                native.make_current()
+            self._state, self._thread = State.CURRENT, threading.get_ident()
+            try:
+                for owner in list(self._owners):
+                    owner.on_context_closing(self, reinitializing)
+                self.pool.forget()
+                self._delete_all()
+            finally:
+                native.release()
+        else:
+            # The driver's objects died with the context: only forget them.
+            for owner in list(self._owners):
+                owner.on_context_closing(self, reinitializing)
+            self.pool.forget()
+        self._objects.clear()
+        self._thread = None
+        self._native = None
+        native.destroy()
+
+    # -- GL access and the registry -----------------------------------------------------
+    @property
+    def gl(self) -> Any:
+        """PyOpenGL's ``GL`` module, after checking the context is current on this thread."""
+        self._step(Event.USE)
+        return self._gl
+
+    def register_owner(self, owner: ResourceOwner) -> None:
+        """Tell ``owner`` (weakly held) before this context's objects are deleted."""
+        self._owners.add(owner)
+
+    def unregister_owner(self, owner: ResourceOwner) -> None:
+        self._owners.discard(owner)
+
+    def create(self, kind: str, owner: object, *args: Any) -> int:
+        """Create one GL object of ``kind`` (see :data:`RESOURCE_KINDS`) for ``owner``.
+
+        ``args`` go to ``glCreateShader`` (the shader type).  Returns the GL name.
+        """
+        gl = self.gl
+        if kind not in RESOURCE_KINDS:
+            raise LifecycleError(f"unknown GL object kind {kind!r}; known: {', '.join(RESOURCE_KINDS)}")
+        create_fn = getattr(gl, RESOURCE_KINDS[kind][0])
+        with self.gl_errors(f"creating a {kind}"):
+            name = int(create_fn(*args) if kind in _GEN_STYLE else create_fn(1))
+        if name == 0:
+            raise RenderError(f"the driver returned no {kind} name (out of memory?)")
+        self._objects[(kind, name)] = type(owner).__name__
+        return name
+
+    def delete(self, kind: str, name: int) -> None:
+        """Delete one GL object created by :meth:`create` (unknown names are ignored)."""
+        gl = self.gl
+        if self._objects.pop((kind, name), None) is None:
+            return
+        self._delete_one(gl, kind, name)
+
+    @staticmethod
+    def _delete_one(gl: Any, kind: str, name: int) -> None:
+        delete_fn = getattr(gl, RESOURCE_KINDS[kind][1])
+        if kind in _GEN_STYLE:
+            delete_fn(name)
+        else:
+            delete_fn(1, [name])
+
+    def _delete_all(self) -> None:
+        gl = self._gl
+        for kind, name in list(self._objects):
+            self._delete_one(gl, kind, name)
+        self._objects.clear()
+
+    def live_objects(self) -> dict[str, int]:
+        """How many GL objects of each kind this context holds now (every kind listed)."""
+        counts = Counter(kind for kind, _ in self._objects)
+        return {kind: counts.get(kind, 0) for kind in RESOURCE_KINDS}
+
+    def check_size(self, width: int, height: int) -> tuple[int, int]:
+        """Validate a render size in pixels against 1..GL_MAX_TEXTURE_SIZE."""
+        limit = self.max_texture_size or 16384
+        for label, value in (("width", width), ("height", height)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ResourceLimitError(f"{label} must be an integer number of pixels, got {value!r}")
+            if not 1 <= value <= limit:
+                raise ResourceLimitError(
+                    f"{label} {value} is outside 1..{limit} (GL_MAX_TEXTURE_SIZE of "
+                    f"{self.info.renderer if self.info else self.backend})")
+        return width, height
+
+    @contextlib.contextmanager
+    def gl_errors(self, doing: str) -> Iterator[None]:
+        """Turn PyOpenGL's GLError into :class:`RenderError` (or mark the context lost)."""
+        from OpenGL.error import GLError  # noqa: PLC0415
+
+        try:
+            yield
+        except GLError as exc:
+            if exc.err == GL_CONTEXT_LOST:
+                self.mark_lost(f"GL_CONTEXT_LOST while {doing}")
+                raise ContextLostError(f"the driver lost the context while {doing}; call "
+                                       "reinitialize()", state="LOST", event="use",
+                                       legal=lifecycle.legal_events(State.LOST)) from exc
+            raise RenderError(f"GL error while {doing}: {exc.description!r} (0x{exc.err:04x})") from exc
+
+    # -- conveniences ----------------------------------------------------------------
+    def __enter__(self) -> "Context":
+        if self._state is State.NEW:
+            self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._state is State.CURRENT and self._thread != threading.get_ident():
+            return  # never raise from another thread's exit path; owner must close
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Context {self.backend} {self._state.value} gen={self.generation}>"
+
+    def __del__(self) -> None:
+        # No GL here (wrong thread / library gone at exit); just say it leaked.
+        if not _EXITING and getattr(self, "_native", None) is not None:
+            warnings.warn(f"{self!r} was never closed; call close() or use `with`",
+                          ResourceWarning, stacklevel=1)

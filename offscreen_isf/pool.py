@@ -1,0 +1,142 @@
+"""The buffer pool: render targets (texture + framebuffer) reused by (width, height, format).
+
+Owned by a :class:`~offscreen_isf.context.Context` (``ctx.pool``); every object it holds
+is in the context's registry.  :meth:`BufferPool.cleanup` deletes every idle target and
+says how many GL objects it freed; :meth:`BufferPool.stats` proves what is left.
+
+Must be used with its context current on the calling thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from .errors import ResourceLimitError
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["BufferPool", "RenderTarget", "FORMATS"]
+
+#: format name -> (GL internal format, pixel type name, numpy dtype name, bytes per pixel)
+FORMATS: dict[str, tuple[str, str, str, int]] = {
+    "rgba8": ("GL_RGBA8", "GL_UNSIGNED_BYTE", "uint8", 4),
+    "rgba32f": ("GL_RGBA32F", "GL_FLOAT", "float32", 16),
+}
+
+
+@dataclasses.dataclass(eq=False)
+class RenderTarget:
+    """A colour texture with a framebuffer that renders into it.
+
+    Orientation: GL convention, row 0 is the bottom row.  ``generation`` is the context
+    generation it was created in; a target from an older generation is dead.
+    """
+
+    texture: int
+    framebuffer: int
+    width: int
+    height: int
+    format: str
+    generation: int
+
+
+class BufferPool:
+    """Reuses render targets by (width, height, format); at most ``max_idle`` idle per key."""
+
+    def __init__(self, context: "Context", max_idle: int = 8) -> None:
+        self._context = context
+        self.max_idle = max_idle
+        self._idle: dict[tuple[int, int, str], list[RenderTarget]] = {}
+        self._in_use: set[int] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def acquire(self, width: int, height: int, fmt: str = "rgba8") -> RenderTarget:
+        """A render target of that size (pixels) and format, reused when one is idle."""
+        ctx = self._context
+        gl = ctx.gl
+        if fmt not in FORMATS:
+            raise ResourceLimitError(f"unknown target format {fmt!r}; known: {', '.join(FORMATS)}")
+        ctx.check_size(width, height)
+        idle = self._idle.get((width, height, fmt))
+        if idle:
+            target = idle.pop()
+            self.hits += 1
+        else:
+            target = self._create(gl, width, height, fmt)
+            self.misses += 1
+        self._in_use.add(id(target))
+        return target
+
+    def _create(self, gl: Any, width: int, height: int, fmt: str) -> RenderTarget:
+        ctx = self._context
+        internal, pixel_type, _, _ = FORMATS[fmt]
+        tex = ctx.create("texture", self)
+        fbo = ctx.create("framebuffer", self)
+        with ctx.gl_errors(f"allocating a {width}x{height} {fmt} target"):
+            gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
+            gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, getattr(gl, internal), width, height, 0,
+                            gl.GL_RGBA, getattr(gl, pixel_type), None)
+            for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
+                                 (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
+                                 (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+                                 (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
+                gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, fbo)
+            gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0, gl.GL_TEXTURE_2D, tex, 0)
+            status = gl.glCheckFramebufferStatus(gl.GL_FRAMEBUFFER)
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+        if status != gl.GL_FRAMEBUFFER_COMPLETE:
+            ctx.delete("framebuffer", fbo)
+            ctx.delete("texture", tex)
+            raise ResourceLimitError(f"a {width}x{height} {fmt} framebuffer is incomplete "
+                                     f"(status 0x{int(status):04x}) on {ctx.info.renderer}")
+        return RenderTarget(tex, fbo, width, height, fmt, ctx.generation)
+
+    def release(self, target: RenderTarget) -> None:
+        """Return ``target`` to the pool (deleted instead if the pool is full or it is stale)."""
+        ctx = self._context
+        if id(target) not in self._in_use:
+            raise ResourceLimitError("this render target is not in use from this pool "
+                                     "(released twice, or from another context)")
+        self._in_use.discard(id(target))
+        if target.generation != ctx.generation:
+            return  # its context generation is gone; its names died with it
+        idle = self._idle.setdefault((target.width, target.height, target.format), [])
+        if len(idle) < self.max_idle:
+            idle.append(target)
+        else:
+            self._delete(target)
+
+    def _delete(self, target: RenderTarget) -> None:
+        self._context.delete("framebuffer", target.framebuffer)
+        self._context.delete("texture", target.texture)
+
+    def cleanup(self) -> int:
+        """Delete every idle target; returns how many GL objects were freed (2 per target)."""
+        freed = 0
+        if any(self._idle.values()):
+            self._context.gl  # noqa: B018 - checks current + thread before deleting
+        for targets in self._idle.values():
+            for target in targets:
+                self._delete(target)
+                freed += 2
+        self._idle.clear()
+        return freed
+
+    def forget(self) -> None:
+        """Drop all bookkeeping (the context is deleting every object itself)."""
+        self._idle.clear()
+        self._in_use.clear()
+
+    def stats(self) -> dict[str, int]:
+        """Counts: idle and in-use targets, idle GL objects, hits and misses since creation."""
+        idle = sum(len(v) for v in self._idle.values())
+        return {"idle": idle, "in_use": len(self._in_use), "idle_objects": 2 * idle,
+                "hits": self.hits, "misses": self.misses}
+
+    def on_context_closing(self, context: "Context", reinitializing: bool) -> None:
+        self.forget()
