@@ -233,12 +233,17 @@ class EGLContext(BackendContext):
 
 
 def probe() -> str | None:
-    """None if libEGL can be found here, else the reason (cheap: no context created)."""
-    import ctypes.util  # noqa: PLC0415
+    """None if libEGL loads here (honouring LD_LIBRARY_PATH), else the reason.
 
-    if ctypes.util.find_library("EGL") is None:
-        return "libEGL.so.1 not found"
-    return None
+    Cheap: loads the library but creates no context and does not bind PyOpenGL.
+    """
+    for soname in ("libEGL.so.1", "libEGL.so"):
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            continue
+        return None
+    return "libEGL.so.1 not found"
 
 
 FIX = FIX_NO_LIBEGL

@@ -90,12 +90,17 @@ class OSMesaContext(BackendContext):
 
 
 def probe() -> str | None:
-    """None if libOSMesa can be found here, else the reason (cheap: no context created)."""
-    import ctypes.util  # noqa: PLC0415
+    """None if libOSMesa loads here (honouring LD_LIBRARY_PATH), else the reason.
 
-    if ctypes.util.find_library("OSMesa") is None:
-        return "libOSMesa.so not found"
-    return None
+    Cheap: loads the library but creates no context and does not bind PyOpenGL.
+    """
+    for soname in ("libOSMesa.so.8", "libOSMesa.so.6", "libOSMesa.so"):
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            continue
+        return None
+    return "libOSMesa.so.8 not found"
 
 
 Context = OSMesaContext

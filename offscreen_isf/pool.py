@@ -13,6 +13,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from .errors import ResourceLimitError
+from .lifecycle import State
 
 if TYPE_CHECKING:
     from .context import Context
@@ -97,33 +98,47 @@ class BufferPool:
         return RenderTarget(tex, fbo, width, height, fmt, ctx.generation)
 
     def release(self, target: RenderTarget) -> None:
-        """Return ``target`` to the pool (deleted instead if the pool is full or it is stale)."""
+        """Return ``target`` to the pool (deleted instead if the pool is full).
+
+        A target from an older context generation is dropped silently: its GL names died
+        with that context (``reinitialize()`` or ``close()`` in between).
+        """
         ctx = self._context
+        if target.generation != ctx.generation:
+            return
         if id(target) not in self._in_use:
             raise ResourceLimitError("this render target is not in use from this pool "
                                      "(released twice, or from another context)")
         self._in_use.discard(id(target))
-        if target.generation != ctx.generation:
-            return  # its context generation is gone; its names died with it
         idle = self._idle.setdefault((target.width, target.height, target.format), [])
         if len(idle) < self.max_idle:
             idle.append(target)
         else:
-            self._delete(target)
+            with ctx.current():
+                self._delete(target)
 
     def _delete(self, target: RenderTarget) -> None:
         self._context.delete("framebuffer", target.framebuffer)
         self._context.delete("texture", target.texture)
 
     def cleanup(self) -> int:
-        """Delete every idle target; returns how many GL objects were freed (2 per target)."""
+        """Delete every idle target; returns how many GL objects were freed (2 per target).
+
+        Callable in any state: it makes an open context current for the deletions; a
+        new or closed context has nothing pooled (returns 0); a lost context's objects
+        died with it and are forgotten by ``close()``/``reinitialize()`` (returns 0).
+        Targets still in use are not touched (see ``stats()["in_use"]``).
+        """
+
+        ctx = self._context
+        if ctx.state not in (State.OPEN, State.CURRENT):
+            return 0
         freed = 0
-        if any(self._idle.values()):
-            self._context.gl  # noqa: B018 - checks current + thread before deleting
-        for targets in self._idle.values():
-            for target in targets:
-                self._delete(target)
-                freed += 2
+        with ctx.current():
+            for targets in self._idle.values():
+                for target in targets:
+                    self._delete(target)
+                    freed += 2
         self._idle.clear()
         return freed
 
