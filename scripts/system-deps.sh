@@ -16,7 +16,8 @@ for lib in "${!LIBS[@]}"; do
 done
 # Mesa's EGL vendor (llvmpipe through EGL) and the software DRI driver.
 [ -e /usr/share/glvnd/egl_vendor.d/50_mesa.json ] || missing+=(libegl-mesa0)
-ls /usr/lib/*/dri/swrast_dri.so /usr/lib/dri/swrast_dri.so >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
+compgen -G "/usr/lib/*/dri/swrast_dri.so" >/dev/null || compgen -G "/usr/lib*/dri/swrast_dri.so" >/dev/null \
+  || missing+=(libgl1-mesa-dri)
 PY=${PYTHON:-python3}
 command -v "$PY" >/dev/null 2>&1 || missing+=(python3)
 "$PY" -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
