@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from . import errors
 from .context import Context
+from .document import Document, load
 from .errors import (BackendError, CompileError, ContextLostError, InputError, ISFError,
                      LifecycleError, ParseError, RenderError, RenderTimeout, ResourceLimitError,
                      ThreadError)
 from .lifecycle import Event, State
+from .renderer import Renderer, render
 
 __version__ = "0.1.0"
 
-__all__ = ["Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
+__all__ = ["load", "Document", "Renderer", "render", "Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
            "CompileError", "InputError", "BackendError", "LifecycleError", "ThreadError",
            "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderError", "__version__"]
 

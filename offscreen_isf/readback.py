@@ -13,15 +13,22 @@ if TYPE_CHECKING:
     from .context import Context
 
 
-def read_target(ctx: "Context", target: RenderTarget, out: np.ndarray | None = None) -> np.ndarray:
+#: output dtype name -> GL pixel type used by glReadPixels (GL converts from the target format)
+READ_TYPES = {"uint8": "GL_UNSIGNED_BYTE", "float32": "GL_FLOAT"}
+
+
+def read_target(ctx: "Context", target: RenderTarget, out: np.ndarray | None = None,
+                dtype: str | None = None) -> np.ndarray:
     """Pixels of ``target`` as an (height, width, 4) array, **top row first** (image order).
 
-    dtype is uint8 for ``rgba8`` targets and float32 for ``rgba32f``.  ``out`` (same
+    dtype defaults to uint8 for ``rgba8`` targets and float32 for ``rgba32f``; pass
+    ``"uint8"`` or ``"float32"`` to convert (GL converts, clamping floats to 0..1 for uint8).  ``out`` (same
     shape and dtype, C-contiguous) is filled and returned when given, avoiding an
     allocation per frame.  The context must be current on this thread.
     """
     gl = ctx.gl
-    _, pixel_type, dtype, _ = FORMATS[target.format]
+    dtype = dtype or FORMATS[target.format][2]
+    pixel_type = READ_TYPES[dtype]
     shape = (target.height, target.width, 4)
     bottom_up = np.empty(shape, dtype=dtype)
     with ctx.gl_errors("reading pixels back"):

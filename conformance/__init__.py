@@ -1,0 +1,1 @@
+"""The offscreen-isf conformance suite: corpus comparison against VVISF-GL references."""

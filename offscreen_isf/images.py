@@ -1,0 +1,78 @@
+"""Image inputs: turn a path, PIL image or numpy array into RGBA pixels for upload.
+
+Convention: every array here is **top row first** (image order, as Pillow and numpy
+users expect), shape (height, width, 4), dtype uint8 (0..255) or float32 (nominally
+0..1, unclamped).  The renderer flips rows on upload so the shader sees the image upright
+(``IMG_NORM_PIXEL(img, vec2(0))`` is the bottom-left pixel as a viewer sees it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["to_rgba", "load_image"]
+
+
+def load_image(path: str | os.PathLike[str], *, what: str = "image") -> np.ndarray:
+    """Read an image file (PNG, JPEG, TIFF, ... via Pillow) as uint8 RGBA, top row first.
+
+    16-bit and float files are converted to 8 bits by Pillow's RGBA conversion.
+    """
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+    p = Path(path)
+    try:
+        with Image.open(p) as im:
+            return to_rgba(im, what=what)
+    except FileNotFoundError:
+        raise InputError(f"{what}: file not found: {p}") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"{what}: {p} is not a readable image ({exc})") from None
+
+
+def to_rgba(value: Any, *, what: str = "image") -> np.ndarray:
+    """Normalise an image value to a C-contiguous (H, W, 4) uint8 or float32 array.
+
+    Accepts a path, a PIL image, or an array shaped (H, W), (H, W, 1), (H, W, 3) or
+    (H, W, 4) of uint8 (0..255) or float (0..1; float64 becomes float32).  Gray is
+    replicated to RGB; missing alpha is opaque.
+    """
+    if isinstance(value, (str, os.PathLike)):
+        return load_image(value, what=what)
+    if hasattr(value, "convert") and hasattr(value, "mode"):  # a PIL image
+        return np.ascontiguousarray(np.asarray(value.convert("RGBA")))
+    if not isinstance(value, np.ndarray):
+        raise InputError(f"{what}: expected a path, a PIL image or a numpy array, got "
+                         f"{type(value).__name__}")
+    arr = value
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise InputError(f"{what}: array must be (H, W), (H, W, 3) or (H, W, 4), got shape {arr.shape}")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise InputError(f"{what}: array is empty (shape {arr.shape})")
+    if arr.dtype == np.uint8:
+        opaque: float | int = 255
+        out_dtype: type = np.uint8
+    elif np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all():
+            raise InputError(f"{what}: float array contains NaN or infinity")
+        opaque, out_dtype = 1.0, np.float32
+    else:
+        raise InputError(f"{what}: array dtype must be uint8 or float, got {arr.dtype}")
+    h, w = arr.shape[:2]
+    out = np.empty((h, w, 4), out_dtype)
+    if arr.ndim == 2:
+        out[..., :3] = arr[..., None]
+        out[..., 3] = opaque
+    else:
+        out[..., : arr.shape[2]] = arr
+        if arr.shape[2] == 3:
+            out[..., 3] = opaque
+    return out

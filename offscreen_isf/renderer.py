@@ -1,0 +1,495 @@
+"""The renderer (the "scene"): draws an ISF document's passes into render targets.
+
+Flow per frame (SPEC §12, VVISF-GL's ``ISFScene::_render``, with DESIGN.md's choices):
+
+1. evaluate every target size (``max(1, round(expr))``) with the current inputs; create
+   missing persistent buffers cleared to (0,0,0,0); stretch resized ones;
+2. for each pass: draw into a *fresh* pooled target (RGBA8, or RGBA32F for FLOAT), with
+   every sampler bound to the buffer it held before this pass; then the pass's TARGET
+   points at the new buffer (read-after-write within a frame; self-feedback reads the
+   previous contents); no blending, each pass cleared to (0,0,0,0);
+3. read the last pass back (top row first); reset events, FRAMEINDEX += 1; temporary
+   targets go back to the pool (a temporary target read before it is written this frame
+   reads transparent black).
+
+Ownership: a :class:`Renderer` owns its program, geometry, input textures and persistent
+buffers, all created through its :class:`~offscreen_isf.context.Context`.  It owns that
+context too unless one was passed in.  Survives ``context.reinitialize()``: persistent
+buffers are read back before the old context goes and restored after.
+
+Threads: use a renderer from one thread at a time (the context's rule).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import fft_texture, waveform_texture
+from .context import Context
+from .document import Document, load
+from .errors import CompileError, InputError, ResourceLimitError
+from .images import load_image, to_rgba
+from .lifecycle import State
+from .pool import RenderTarget
+from .readback import read_target
+from .translate import Translation, map_compile_log, translate
+
+__all__ = ["Renderer", "render"]
+
+#: GLSL uniform type -> (PyOpenGL setter, converter of the Python value to its arguments)
+UNIFORM_SETTERS: dict[str, tuple[str, Any]] = {
+    "float": ("glUniform1f", lambda v: (float(v),)),
+    "int": ("glUniform1i", lambda v: (int(v),)),
+    "bool": ("glUniform1i", lambda v: (1 if v else 0,)),
+    "vec2": ("glUniform2f", lambda v: tuple(float(x) for x in v)),
+    "vec4": ("glUniform4f", lambda v: tuple(float(x) for x in v)),
+}
+
+#: Clip-space corners of the full quad, drawn as a triangle strip (custom .vs files
+#: such as "3d Rotate.vs" expect the four corners, as VVISF-GL draws them).
+QUAD = np.array([-1, -1, 1, -1, -1, 1, 1, 1], np.float32)
+
+#: numpy dtype -> (GL internal format, GL pixel type) for input textures.
+UPLOAD_FORMATS = {np.dtype(np.uint8): ("GL_RGBA8", "GL_UNSIGNED_BYTE"),
+                  np.dtype(np.float32): ("GL_RGBA32F", "GL_FLOAT")}
+
+DateLike = tuple[float, float, float, float] | _dt.datetime | _dt.date | None
+
+
+@dataclass
+class _Source:
+    """CPU pixels of a sampler source, in GL row order (row 0 = bottom) for upload."""
+
+    pixels: np.ndarray          # (h, w, 4) uint8 or float32, bottom row first
+    texture: int = 0            # GL name in the current generation (0 = not uploaded)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+
+def _date_vector(date: DateLike) -> tuple[float, float, float, float]:
+    """DATE as VVISF-GL: (year, month 1-12, day 1-31, whole seconds since local midnight)."""
+    if date is None:
+        date = _dt.datetime.now()
+    if isinstance(date, _dt.datetime):
+        return (date.year, date.month, date.day, date.hour * 3600 + date.minute * 60 + date.second)
+    if isinstance(date, _dt.date):
+        return (date.year, date.month, date.day, 0.0)
+    try:
+        y, m, d, s = (float(v) for v in date)
+    except (TypeError, ValueError):
+        raise InputError(f"date must be None, a datetime or (year, month, day, seconds), got {date!r}") from None
+    return (y, m, d, s)
+
+
+class Renderer:
+    """Renders one ISF document at a fixed output size.
+
+    ``shader`` is a path, the shader text, or a loaded :class:`Document`.  ``size`` is
+    (width, height) in pixels.  With ``context=None`` the renderer opens (and later
+    closes) its own :class:`Context` on ``backend``; otherwise it shares ``context``.
+    ``clamp`` clamps float/long/point2D/color values to the input's MIN/MAX.
+    """
+
+    def __init__(self, shader: str | os.PathLike[str] | Document, size: tuple[int, int] = (640, 360),
+                 backend: str | None = None, context: Context | None = None,
+                 inputs: Mapping[str, Any] | None = None, *, clamp: bool = True) -> None:
+        self.document = shader if isinstance(shader, Document) else load(shader)
+        self.translation: Translation = translate(self.document)
+        self.size = self._check_size(size)
+        self.clamp = clamp
+        self._values: dict[str, Any] = {i.name: i.default for i in self.document.inputs if not i.is_image}
+        self._sources: dict[str, _Source | None] = {i.name: None for i in self.document.inputs if i.is_image}
+        self._imported: dict[str, _Source] = {}
+        self._persistent: dict[str, RenderTarget] = {}
+        self._persistent_cpu: dict[str, np.ndarray] = {}   # kept across context generations
+        self.frame_index = 0
+        self._last_time: float | None = None
+        self._generation = -1
+        self._program = self._vao = self._vbo = self._blank = 0
+        self._locations: dict[str, int] = {}
+        self._uniform_cache: dict[str, tuple[Any, ...]] = {}
+        self._uniform_types = {u.name: u.glsl_type for u in self.translation.uniforms}
+        self._samplers = self.document.image_names()
+        self._owns_context = context is None
+        self.context = context if context is not None else Context(backend).open()
+        self.context.register_owner(self)
+        self._released = False
+        if inputs:
+            self.set_inputs(**inputs)
+
+    # -- inputs ---------------------------------------------------------------------
+    @staticmethod
+    def _check_size(size: tuple[int, int]) -> tuple[int, int]:
+        try:
+            w, h = size
+        except (TypeError, ValueError):
+            raise ResourceLimitError(f"size must be (width, height) in pixels, got {size!r}") from None
+        for label, v in (("width", w), ("height", h)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ResourceLimitError(f"{label} must be a positive integer number of pixels, got {v!r}")
+        return int(w), int(h)
+
+    def set_inputs(self, **values: Any) -> None:
+        """Set input values by name (validated; unknown names raise :class:`InputError`).
+
+        Images: a path, PIL image or (H, W[, 3|4]) uint8/float array, top row first; None
+        unsets (the shader then reads transparent black, 1x1).  Audio: (channels, samples)
+        floats in [-1, 1] or a WAV path.
+        """
+        for name, value in values.items():
+            inp = self.document.input(name)
+            if inp.type == "image":
+                self._sources[name] = None if value is None else _Source(
+                    np.ascontiguousarray(to_rgba(value, what=f'input "{name}"')[::-1]))
+            elif inp.type in ("audio", "audioFFT"):
+                if value is None:
+                    self._sources[name] = None
+                else:
+                    make = waveform_texture if inp.type == "audio" else fft_texture
+                    self._sources[name] = _Source(make(value, inp.max))
+            else:
+                self._values[name] = inp.coerce(value, clamp=self.clamp)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """Current non-image input values (a copy)."""
+        return dict(self._values)
+
+    # -- GL objects -------------------------------------------------------------------
+    def _versioned(self, source: str) -> str:
+        """Use ``#version 400`` where the context's GLSL supports it (llvmpipe, NVIDIA, macOS
+        4.1): it is what VVISF-GL's GL4 path emits, and real shaders rely on GLSL 4.00's
+        implicit int->uint conversions.  The translation itself targets 330 (core-safe)."""
+        glsl = self.context.info.glsl_version.split()[0] if self.context.info else ""
+        try:
+            supports_400 = float(glsl) >= 4.0
+        except ValueError:
+            supports_400 = False
+        if supports_400 and source.startswith("#version 330"):
+            return "#version 400" + source[len("#version 330"):]
+        return source
+
+    def _compile(self, gl: Any, stage_enum: int, stage: str) -> int:
+        ctx = self.context
+        shader = ctx.create("shader", self, stage_enum)
+        gl.glShaderSource(shader, self._versioned(self.translation.source(stage)))
+        gl.glCompileShader(shader)
+        if not gl.glGetShaderiv(shader, gl.GL_COMPILE_STATUS):
+            log = gl.glGetShaderInfoLog(shader)
+            log = log.decode("utf-8", "replace") if isinstance(log, bytes) else str(log)
+            ctx.delete("shader", shader)
+            raise CompileError(f"{self.document.name}: {stage} shader failed to compile on "
+                               f"{ctx.info.renderer}:\n{map_compile_log(log, self.translation, stage)}")
+        return shader
+
+    def _build(self, gl: Any) -> None:
+        ctx = self.context
+        program = ctx.create("program", self)
+        shaders = [self._compile(gl, gl.GL_VERTEX_SHADER, "vertex")]
+        try:
+            shaders.append(self._compile(gl, gl.GL_FRAGMENT_SHADER, "fragment"))
+            for s in shaders:
+                gl.glAttachShader(program, s)
+            gl.glBindAttribLocation(program, 0, "isf_position")
+            gl.glLinkProgram(program)
+            if not gl.glGetProgramiv(program, gl.GL_LINK_STATUS):
+                log = gl.glGetProgramInfoLog(program)
+                ctx.delete("program", program)
+                raise CompileError(f"{self.document.name}: program failed to link: "
+                                   f"{log.decode('utf-8', 'replace') if isinstance(log, bytes) else log}")
+        finally:
+            for s in shaders:
+                ctx.delete("shader", s)  # flagged for deletion; freed with the program
+        self._program = program
+        self._locations = {u.name: gl.glGetUniformLocation(program, u.name)
+                           for u in self.translation.uniforms}
+        self._uniform_cache.clear()
+        gl.glUseProgram(program)
+        for unit, name in enumerate(self._samplers):   # fixed texture unit per sampler
+            if self._locations.get(name, -1) >= 0:
+                gl.glUniform1i(self._locations[name], unit)
+        self._vao = ctx.create("vertex_array", self)
+        self._vbo = ctx.create("buffer", self)
+        gl.glBindVertexArray(self._vao)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self._vbo)
+        gl.glBufferData(gl.GL_ARRAY_BUFFER, QUAD.nbytes, QUAD, gl.GL_STATIC_DRAW)
+        gl.glEnableVertexAttribArray(0)
+        gl.glVertexAttribPointer(0, 2, gl.GL_FLOAT, False, 0, None)
+        gl.glBindVertexArray(0)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, 0)
+        self._blank = self._upload(gl, np.zeros((1, 1, 4), np.uint8))
+        for source in self._sources.values():
+            if source is not None:
+                source.texture = 0
+        for imp in self.document.imported:
+            if imp.name not in self._imported:   # loaded once per renderer, kept across generations
+                self._imported[imp.name] = _Source(np.ascontiguousarray(
+                    load_image(imp.resolved, what=f'IMPORTED "{imp.name}"')[::-1]))
+            self._imported[imp.name].texture = 0
+        self._persistent = {}
+        self._generation = ctx.generation
+
+    def _upload(self, gl: Any, pixels: np.ndarray, texture: int = 0) -> int:
+        """Upload bottom-row-first RGBA pixels to ``texture`` (created when 0)."""
+        ctx = self.context
+        if not texture:
+            texture = ctx.create("texture", self)
+        internal, pixel_type = UPLOAD_FORMATS[pixels.dtype]
+        h, w = pixels.shape[:2]
+        ctx.check_size(w, h)
+        with ctx.gl_errors("uploading a texture"):
+            gl.glBindTexture(gl.GL_TEXTURE_2D, texture)
+            gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
+            gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, getattr(gl, internal), w, h, 0, gl.GL_RGBA,
+                            getattr(gl, pixel_type), pixels)
+            for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
+                                 (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
+                                 (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+                                 (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
+                gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+        return texture
+
+    def _set_uniform(self, gl: Any, name: str, value: Any) -> None:
+        """Upload a uniform only when its value changed (cached per program)."""
+        loc = self._locations.get(name, -1)
+        if loc < 0:
+            return  # declared but optimised out by the driver
+        setter, convert = UNIFORM_SETTERS[self._uniform_types[name]]
+        args = convert(value)
+        if self._uniform_cache.get(name) != args:
+            getattr(gl, setter)(loc, *args)
+            self._uniform_cache[name] = args
+
+    # -- targets ----------------------------------------------------------------------
+    def _target_sizes(self) -> dict[str, tuple[int, int]]:
+        env = self.document.size_variables(*self.size, self._values)
+        limit = self.context.max_texture_size
+        return {name: (t.width.size(env, limit), t.height.size(env, limit))
+                for name, t in self.document.targets.items()}
+
+    def _clear(self, gl: Any, target: RenderTarget) -> None:
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, target.framebuffer)
+        gl.glViewport(0, 0, target.width, target.height)
+        gl.glClearColor(0, 0, 0, 0)
+        gl.glClear(gl.GL_COLOR_BUFFER_BIT)
+
+    def _prepare_persistent(self, gl: Any, sizes: Mapping[str, tuple[int, int]]) -> None:
+        pool = self.context.pool
+        for t in self.document.persistent_targets:
+            w, h = sizes[t.name]
+            fmt = "rgba32f" if t.float else "rgba8"
+            current = self._persistent.get(t.name)
+            if current is None and t.name in self._persistent_cpu:   # restore after reinitialize()
+                saved = self._persistent_cpu.pop(t.name)
+                current = pool.acquire(saved.shape[1], saved.shape[0],
+                                       "rgba32f" if saved.dtype == np.float32 else "rgba8")
+                _, pixel_type = UPLOAD_FORMATS[saved.dtype]
+                gl.glBindTexture(gl.GL_TEXTURE_2D, current.texture)
+                gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
+                gl.glTexSubImage2D(gl.GL_TEXTURE_2D, 0, 0, 0, saved.shape[1], saved.shape[0], gl.GL_RGBA,
+                                   getattr(gl, pixel_type), np.ascontiguousarray(saved[::-1]))
+                gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+                self._persistent[t.name] = current
+            if current is not None and (current.width, current.height, current.format) == (w, h, fmt):
+                continue
+            fresh = pool.acquire(w, h, fmt)
+            self._clear(gl, fresh)            # new persistent buffers start at (0,0,0,0)
+            if current is not None:           # resized: keep the contents, stretched
+                gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, current.framebuffer)
+                gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, fresh.framebuffer)
+                gl.glBlitFramebuffer(0, 0, current.width, current.height, 0, 0, w, h,
+                                     gl.GL_COLOR_BUFFER_BIT, gl.GL_LINEAR)
+                pool.release(current)
+            self._persistent[t.name] = fresh
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+
+    # -- rendering ----------------------------------------------------------------------
+    def render(self, time: float = 0.0, date: DateLike = None, *, dtype: str | None = None,
+               out: np.ndarray | None = None) -> np.ndarray:
+        """Render one frame at ``time`` seconds; returns (height, width, 4), **top row first**.
+
+        dtype: ``None`` = uint8 (0..255) unless the last pass is FLOAT (then float32),
+        or ``"uint8"`` / ``"float32"`` explicitly.  ``date`` feeds DATE (default: now).
+        FRAMEINDEX advances by one per call; TIMEDELTA is 0 on the first frame.
+        ``out``: a preallocated array of the right shape and dtype to fill.
+        """
+        if self._released:
+            raise InputError("this Renderer was released; create a new one")
+        if not isinstance(time, (int, float)) or not np.isfinite(time):
+            raise InputError(f"time must be a finite number of seconds, got {time!r}")
+        ctx = self.context
+        with ctx.current():
+            gl = ctx.gl
+            with ctx.gl_errors(f"rendering {self.document.name}"):
+                if self._generation != ctx.generation:
+                    self._build(gl)
+                final = self._draw_frame(gl, float(time), _date_vector(date))
+                try:
+                    fmt = dtype or ("float32" if final.format == "rgba32f" else "uint8")
+                    if fmt not in ("uint8", "float32"):
+                        raise InputError(f"dtype must be 'uint8' or 'float32', got {dtype!r}")
+                    result = read_target(ctx, final, out=out, dtype=fmt)
+                finally:
+                    last = self.document.passes[-1]
+                    if last.target is None or last.target not in self._persistent:
+                        ctx.pool.release(final)
+        return result
+
+    def _draw_frame(self, gl: Any, time: float, date: tuple[float, ...]) -> RenderTarget:
+        ctx, doc = self.context, self.document
+        pool = ctx.pool
+        sizes = self._target_sizes()
+        self._prepare_persistent(gl, sizes)
+        timedelta = 0.0 if self._last_time is None else abs(time - self._last_time)
+        gl.glUseProgram(self._program)
+        gl.glBindVertexArray(self._vao)
+        for name, value in (("TIME", time), ("TIMEDELTA", timedelta), ("DATE", date),
+                            ("FRAMEINDEX", self.frame_index)):
+            self._set_uniform(gl, name, value)
+        for name, value in self._values.items():
+            self._set_uniform(gl, name, value)
+        for name, source in list(self._sources.items()) + list(self._imported.items()):
+            if source is not None and not source.texture:
+                source.texture = self._upload(gl, source.pixels)
+        temporary: dict[str, RenderTarget] = {}
+        final: RenderTarget | None = None
+        last_index = len(doc.passes) - 1
+        try:
+            for index, p in enumerate(doc.passes):
+                target_def = doc.targets.get(p.target) if p.target else None
+                if index == last_index or target_def is None:
+                    w, h = self.size            # the last pass renders at output size (SPEC §12)
+                else:
+                    w, h = sizes[p.target]
+                is_float = bool(target_def and target_def.float)
+                output = pool.acquire(w, h, "rgba32f" if is_float else "rgba8")
+                self._clear(gl, output)
+                self._set_uniform(gl, "PASSINDEX", index)
+                self._set_uniform(gl, "RENDERSIZE", (w, h))
+                self._bind_samplers(gl, sizes, temporary)
+                gl.glDrawArrays(gl.GL_TRIANGLE_STRIP, 0, 4)
+                if target_def is None:
+                    if index == last_index:
+                        final = output
+                    else:
+                        pool.release(output)   # an unnamed non-last pass draws nowhere visible
+                    continue
+                store = self._persistent if target_def.persistent else temporary
+                previous = store.get(p.target)
+                store[p.target] = output
+                if previous is not None:
+                    pool.release(previous)
+                if index == last_index:
+                    final = output
+        finally:
+            for unit in range(len(self._samplers)):
+                gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
+                gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+            gl.glActiveTexture(gl.GL_TEXTURE0)
+            gl.glBindVertexArray(0)
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+            last_target = doc.passes[-1].target
+            for name, t in temporary.items():
+                if not (name == last_target and t is final):
+                    pool.release(t)
+        assert final is not None
+        for inp in doc.inputs:
+            if inp.type == "event":
+                self._values[inp.name] = False   # events last one frame (VVISF-GL)
+        self.frame_index += 1
+        self._last_time = time
+        return final
+
+    def _bind_samplers(self, gl: Any, sizes: Mapping[str, tuple[int, int]],
+                       temporary: Mapping[str, RenderTarget]) -> None:
+        for unit, name in enumerate(self._samplers):
+            texture, size = self._blank, (1, 1)
+            source = self._sources.get(name) or self._imported.get(name)
+            if source is not None:
+                texture, size = source.texture, source.size
+            else:
+                buffer = self._persistent.get(name) or temporary.get(name)
+                if buffer is not None:
+                    texture, size = buffer.texture, (buffer.width, buffer.height)
+                elif name in sizes:
+                    size = sizes[name]        # unwritten temporary target: reads black
+            gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, texture)
+            self._set_uniform(gl, f"_{name}_imgSize", size)
+            self._set_uniform(gl, f"_{name}_imgRect", (0.0, 0.0, 1.0, 1.0))
+            self._set_uniform(gl, f"_{name}_flip", False)
+
+    def render_frames(self, times: Iterable[float], date: DateLike = None,
+                      *, dtype: str | None = None) -> Iterator[tuple[float, np.ndarray]]:
+        """Render each time in order; yields (time, frame) with frames as :meth:`render`."""
+        for t in times:
+            yield t, self.render(t, date, dtype=dtype)
+
+    def save(self, path: str | os.PathLike[str], time: float = 0.0, date: DateLike = None) -> Path:
+        """Render one frame and write it as PNG (8-bit; 16-bit per channel for float output)."""
+        from .output import write_png  # noqa: PLC0415
+
+        return write_png(path, self.render(time, date))
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def on_context_closing(self, context: Context, reinitializing: bool) -> None:
+        """Keep persistent buffers on the CPU; GL names die with the context."""
+        if context.state is not State.LOST and self._generation == context.generation:
+            for name, target in self._persistent.items():
+                self._persistent_cpu[name] = read_target(context, target)
+        self._persistent = {}
+        self._generation = -1
+        for source in list(self._sources.values()) + list(self._imported.values()):
+            if source is not None:
+                source.texture = 0
+
+    def release(self) -> None:
+        """Free this renderer's GL objects (and close its own context).  Idempotent."""
+        if self._released:
+            return
+        self._released = True
+        ctx = self.context
+        ctx.unregister_owner(self)
+        if self._owns_context:
+            ctx.close()
+            return
+        if ctx.state in (State.OPEN, State.CURRENT) and self._generation == ctx.generation:
+            with ctx.current():
+                for target in self._persistent.values():
+                    ctx.pool.release(target)
+                for source in list(self._sources.values()) + list(self._imported.values()):
+                    if source is not None and source.texture:
+                        ctx.delete("texture", source.texture)
+                for kind, name in (("program", self._program), ("vertex_array", self._vao),
+                                   ("buffer", self._vbo), ("texture", self._blank)):
+                    ctx.delete(kind, name)
+        self._persistent = {}
+
+    close = release
+
+    def __enter__(self) -> "Renderer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def render(shader: str | os.PathLike[str] | Document, size: tuple[int, int] = (640, 360),
+           time: float = 0.0, inputs: Mapping[str, Any] | None = None, *, backend: str | None = None,
+           date: DateLike = None, dtype: str | None = None) -> np.ndarray:
+    """Render one frame of ``shader``: (height, width, 4) uint8 (float32 for FLOAT output),
+    top row first.  Opens and closes a context; use :class:`Renderer` for many frames."""
+    with Renderer(shader, size, backend=backend, inputs=inputs) as r:
+        return r.render(time, date, dtype=dtype)
+
+

@@ -1,0 +1,610 @@
+"""GLSL translation of an ISF :class:`~offscreen_isf.document.Document` to ``#version 330`` core.
+
+Pure Python (no GL).  ``translate(doc)`` returns a :class:`Translation` holding the fragment and
+vertex sources and a line map back to the ``.fs`` / ``.vs`` files; :func:`map_compile_log`
+rewrites a driver's compile log (Mesa ``0:42(3): error: …``, NVIDIA ``0(42) : error C…``,
+glslang/Apple ``ERROR: 0:42: …``) into ``shader.fs:42: error: …`` plus that source line.
+
+Conventions for the renderer (SPEC §6–§10, DESIGN "ISF semantics")
+-------------------------------------------------------------------
+* Vertex input: ``layout(location = 0) in vec2 isf_position;`` — clip-space (−1..1) positions
+  of the geometry.  ``isf_vertShaderInit()`` sets ``gl_Position = vec4(isf_position, 0, 1)``
+  and ``isf_FragNormCoord = (gl_Position.xy + 1) / 2``.  Custom ``.vs`` files that transform
+  ``gl_Position`` (``3d Rotate.vs``) assume the four corners of the full quad, as in VVISF-GL:
+  draw a quad (4 vertices at ±1) rather than an oversized triangle for parity with them.
+* Fragment output: ``layout(location = 0) out vec4 isf_FragColor;`` (user ``gl_FragColor`` is
+  renamed to it token by token).
+* Uniforms, declared identically in both stages, in this order (SPEC §9):
+
+  ============================ ========= ====================================================
+  name                         GLSL      value
+  ============================ ========= ====================================================
+  ``PASSINDEX``                int       index of the pass being drawn (0-based)
+  ``RENDERSIZE``               vec2      size in pixels of the pass being drawn
+  ``TIME``                     float     seconds
+  ``TIMEDELTA``                float     seconds since previous frame (0 on frame 0)
+  ``DATE``                     vec4      (year, month 1-12, day 1-31, seconds in day)
+  ``FRAMEINDEX``               int       0 on the first frame
+  *input* ``NAME``             per type  event/bool → ``bool`` (upload with glUniform1i),
+                                         long → ``int``, float → ``float``,
+                                         point2D → ``vec2``, color → ``vec4``,
+                                         image/audio/audioFFT → ``sampler2D``
+  ``_NAME_imgRect``            vec4      per sampler: sub-rect in normalised texture coords,
+                                         (0, 0, 1, 1) for a whole GL_TEXTURE_2D
+  ``_NAME_imgSize``            vec2      per sampler: image size in pixels
+  ``_NAME_flip``               bool      per sampler: true iff the texture holds the image
+                                         top-row-first.  Upload images bottom-row-first (GL
+                                         convention) and pass false.
+  ============================ ========= ====================================================
+
+  Samplers (``sampler2D`` + the three ``_NAME_*`` uniforms) exist for every image-like input
+  (INPUTS order), then every IMPORTED image, then persistent targets, then temporary targets.
+  ``Translation.uniforms`` lists them all as :class:`UniformDecl`.  Unused uniforms are
+  optimised out by drivers: tolerate location −1.
+* ``isf_FragNormCoord`` is a ``vec2`` varying (``out`` in the vertex, ``in`` in the fragment
+  shader), (0,0) bottom-left, (1,1) top-right.
+
+Rewrites (on tokens, outside comments and strings, never with regexes)
+---------------------------------------------------------------------
+* ``IMG_PIXEL(img, coord[, bias])`` → ``VVSAMPLER_2DBYPIXEL(img, _img_imgRect, _img_imgSize,
+  _img_flip, coord[, bias])``: sample at pixel coords of *img* (divides by the image's size).
+* ``IMG_NORM_PIXEL(img, ncoord[, bias])`` → ``VVSAMPLER_2DBYNORM(…)`` (normalised coords).
+* ``IMG_THIS_PIXEL(img)`` ≡ ``IMG_PIXEL(img, gl_FragCoord.xy)`` (DESIGN: exact 1:1).
+* ``IMG_THIS_NORM_PIXEL(img)`` ≡ ``IMG_NORM_PIXEL(img, isf_FragNormCoord)``.
+* ``IMG_SIZE(img)`` → ``(_img_imgSize.xy)``.
+  Arguments are split with a balanced-bracket lexer (calls nest; commas inside ``()[]{}``
+  don't split).  Wrong arity, an unknown image name, or IMG_THIS_* in a vertex shader is a
+  :class:`CompileError` naming the ``.fs``/``.vs`` line.  The helper functions are emitted only
+  when used.
+* ``gl_FragColor`` → ``isf_FragColor``; ``texture2D``/``texture2DRect``/``texture1D``/
+  ``texture3D``/``textureCube`` → ``texture``; ``…Proj`` → ``textureProj``; ``…Lod`` →
+  ``textureLod``; ``varying`` → ``in`` (fragment) / ``out`` (vertex); ``attribute`` → ``in``
+  (vertex); v1 ``vv_FragNormCoord``/``vv_vertShaderInit`` → ``isf_…`` (SPEC §15).
+* A user ``#version`` line is blanked.  ``#if __VERSION__ <= 120`` guards keep working since
+  ``__VERSION__`` is 330.
+* Every rewrite keeps the number of lines, so user line *k* of the body is generated line
+  ``body_start + k - 1``; the line map records it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .document import Document
+from .errors import CompileError
+
+__all__ = ["Token", "tokenize", "split_call", "Translation", "UniformDecl", "translate",
+           "map_compile_log", "GLSL_VERSION", "HELPERS", "IMG_MACROS"]
+
+GLSL_VERSION = "#version 330"
+
+# ---------------------------------------------------------------------------------------------
+# lexer
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    """A GLSL token.  ``kind``: ws, nl, comment, string, ident, number, punct.
+
+    ``start`` is the offset in the lexed text, ``line`` the 1-based line it starts on.
+    """
+
+    kind: str
+    text: str
+    start: int
+    line: int
+
+
+_IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_IDENT_CHARS = _IDENT_START | frozenset("0123456789")
+_DIGITS = frozenset("0123456789")
+_SPACE = frozenset(" \t\f\v")
+
+
+def tokenize(src: str) -> list[Token]:
+    """Split GLSL text into tokens; never fails (unterminated comments/strings run to the end
+    of the text / line).  Newlines must be ``\\n`` (see :func:`_normalize_newlines`)."""
+    toks: list[Token] = []
+    i, n, line = 0, len(src), 1
+    while i < n:
+        ch = src[i]
+        start = i
+        if ch == "\n":
+            toks.append(Token("nl", ch, i, line))
+            line += 1
+            i += 1
+            continue
+        if ch in _SPACE or ch == "\r":
+            while i < n and (src[i] in _SPACE or src[i] == "\r"):
+                i += 1
+            toks.append(Token("ws", src[start:i], start, line))
+            continue
+        if ch == "/" and i + 1 < n and src[i + 1] == "/":
+            end = src.find("\n", i)
+            i = n if end < 0 else end
+            toks.append(Token("comment", src[start:i], start, line))
+            continue
+        if ch == "/" and i + 1 < n and src[i + 1] == "*":
+            end = src.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            text = src[start:i]
+            toks.append(Token("comment", text, start, line))
+            line += text.count("\n")
+            continue
+        if ch == '"':
+            i += 1
+            while i < n and src[i] not in '"\n':
+                i += 2 if src[i] == "\\" and i + 1 < n and src[i + 1] != "\n" else 1
+            if i < n and src[i] == '"':
+                i += 1
+            toks.append(Token("string", src[start:i], start, line))
+            continue
+        if ch in _IDENT_START:
+            while i < n and src[i] in _IDENT_CHARS:
+                i += 1
+            toks.append(Token("ident", src[start:i], start, line))
+            continue
+        if ch in _DIGITS or (ch == "." and i + 1 < n and src[i + 1] in _DIGITS):
+            # pp-number: digits, letters, '.', and a sign right after an exponent letter
+            i += 1
+            while i < n:
+                c = src[i]
+                if c in _IDENT_CHARS or c == ".":
+                    i += 1
+                elif c in "+-" and src[i - 1] in "eE" and not src[start:i].lower().startswith("0x"):
+                    i += 1
+                else:
+                    break
+            toks.append(Token("number", src[start:i], start, line))
+            continue
+        toks.append(Token("punct", ch, start, line))
+        i += 1
+    return toks
+
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = frozenset(")]}")
+
+
+def _skip_trivia(toks: list[Token], i: int) -> int:
+    while i < len(toks) and toks[i].kind in ("ws", "nl", "comment"):
+        i += 1
+    return i
+
+
+def split_call(toks: list[Token], open_index: int) -> tuple[list[tuple[int, int]], int]:
+    """Split the argument list whose ``(`` is ``toks[open_index]``.
+
+    Returns ``([(lo, hi), ...], close_index)``: token index ranges of the top-level arguments
+    (commas inside nested ``()``, ``[]``, ``{}`` don't split) and the index of the matching
+    ``)``.  Raises ValueError if the brackets don't balance.  ``f()`` has zero arguments.
+    """
+    assert toks[open_index].text == "("
+    stack: list[str] = [")"]
+    args: list[tuple[int, int]] = []
+    lo = open_index + 1
+    i = lo
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == "punct":
+            if t.text in _OPEN:
+                stack.append(_OPEN[t.text])
+            elif t.text in _CLOSE:
+                if t.text != stack[-1]:
+                    raise ValueError(f"mismatched {t.text!r}")
+                stack.pop()
+                if not stack:
+                    if args or any(x.kind not in ("ws", "nl", "comment") for x in toks[lo:i]):
+                        args.append((lo, i))
+                    return args, i
+            elif t.text == "," and len(stack) == 1:
+                args.append((lo, i))
+                lo = i + 1
+        i += 1
+    raise ValueError("missing ')'")
+
+
+# ---------------------------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------------------------
+
+#: identifier renames common to both stages (GLSL 1.10 names → 3.30 core)
+_RENAMES_COMMON: dict[str, str] = {
+    "texture2D": "texture",
+    "texture2DRect": "texture",
+    "texture1D": "texture",
+    "texture3D": "texture",
+    "textureCube": "texture",
+    "shadow2D": "texture",
+    "texture2DProj": "textureProj",
+    "texture2DRectProj": "textureProj",
+    "texture1DProj": "textureProj",
+    "texture3DProj": "textureProj",
+    "texture2DLod": "textureLod",
+    "texture1DLod": "textureLod",
+    "texture3DLod": "textureLod",
+    "textureCubeLod": "textureLod",
+    "texture2DProjLod": "textureProjLod",
+    "texture2DGradARB": "textureGrad",
+    "vv_FragNormCoord": "isf_FragNormCoord",  # ISF v1 (SPEC §15)
+}
+_RENAMES: dict[str, dict[str, str]] = {
+    "fragment": {**_RENAMES_COMMON, "gl_FragColor": "isf_FragColor", "varying": "in"},
+    "vertex": {**_RENAMES_COMMON, "varying": "out", "attribute": "in",
+               "vv_vertShaderInit": "isf_vertShaderInit"},
+}
+
+#: macro -> (allowed argument counts, helper kind or None, implicit coordinate, fragment only)
+IMG_MACROS: dict[str, tuple[tuple[int, ...], str | None, str | None, bool]] = {
+    "IMG_PIXEL": ((2, 3), "VVSAMPLER_2DBYPIXEL", None, False),
+    "IMG_NORM_PIXEL": ((2, 3), "VVSAMPLER_2DBYNORM", None, False),
+    "IMG_THIS_PIXEL": ((1,), "VVSAMPLER_2DBYPIXEL", "gl_FragCoord.xy", True),
+    "IMG_THIS_NORM_PIXEL": ((1,), "VVSAMPLER_2DBYNORM", "isf_FragNormCoord", True),
+    "IMG_SIZE": ((1,), None, None, False),
+}
+
+#: (helper name, with bias) -> GLSL definition.  Sampling semantics of SPEC §8:
+#: st = loc / size (by pixel) or loc (by norm); uv = st * rect.zw + rect.xy, y mirrored by flip.
+HELPERS: dict[tuple[str, bool], str] = {
+    ("VVSAMPLER_2DBYPIXEL", False): (
+        "vec4 VVSAMPLER_2DBYPIXEL(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
+        "vec2 isf_loc) {\n"
+        "\tvec2 isf_st = isf_loc / isf_size;\n"
+        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
+        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy);\n"
+        "}\n"),
+    ("VVSAMPLER_2DBYPIXEL", True): (
+        "vec4 VVSAMPLER_2DBYPIXEL(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
+        "vec2 isf_loc, float isf_bias) {\n"
+        "\tvec2 isf_st = isf_loc / isf_size;\n"
+        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
+        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy, isf_bias);\n"
+        "}\n"),
+    ("VVSAMPLER_2DBYNORM", False): (
+        "vec4 VVSAMPLER_2DBYNORM(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
+        "vec2 isf_loc) {\n"
+        "\tvec2 isf_st = isf_loc;\n"
+        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
+        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy);\n"
+        "}\n"),
+    ("VVSAMPLER_2DBYNORM", True): (
+        "vec4 VVSAMPLER_2DBYNORM(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
+        "vec2 isf_loc, float isf_bias) {\n"
+        "\tvec2 isf_st = isf_loc;\n"
+        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
+        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy, isf_bias);\n"
+        "}\n"),
+}
+
+_BUILTIN_UNIFORMS: tuple[tuple[str, str], ...] = (
+    ("PASSINDEX", "int"), ("RENDERSIZE", "vec2"), ("TIME", "float"), ("TIMEDELTA", "float"),
+    ("DATE", "vec4"), ("FRAMEINDEX", "int"),
+)
+_IMAGE_AUX: tuple[tuple[str, str, str], ...] = (
+    ("_{}_imgRect", "vec4", "image_rect"), ("_{}_imgSize", "vec2", "image_size"),
+    ("_{}_flip", "bool", "image_flip"),
+)
+
+_DEFAULT_VERTEX_BODY = "void main(void) {\n\tisf_vertShaderInit();\n}\n"
+_VERTEX_INIT = (
+    "void isf_vertShaderInit(void) {\n"
+    "\tgl_Position = vec4(isf_position, 0.0, 1.0);\n"
+    "\tisf_FragNormCoord = (gl_Position.xy + 1.0) * 0.5;\n"
+    "}\n")
+
+_STAGES = {"fragment": "fragment", "frag": "fragment", "fs": "fragment",
+           "vertex": "vertex", "vert": "vertex", "vs": "vertex"}
+
+
+# ---------------------------------------------------------------------------------------------
+# output objects
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UniformDecl:
+    """One generated uniform.  ``role``: builtin, input, imported, target, image_rect,
+    image_size, image_flip.  ``owner`` is the input/import/target name it belongs to."""
+
+    name: str
+    glsl_type: str
+    role: str
+    owner: str | None = None
+
+
+#: where a generated line came from: (file name, 1-based line) or None for generated code
+Origin = tuple[str, int] | None
+
+
+@dataclass
+class Translation:
+    """Generated GLSL 330 sources and their line maps (index ``g-1`` ↔ generated line ``g``)."""
+
+    fragment: str
+    vertex: str
+    fragment_map: list[Origin]
+    vertex_map: list[Origin]
+    uniforms: list[UniformDecl]
+    fragment_helpers: frozenset[str]
+    vertex_helpers: frozenset[str]
+    #: original text lines per file name, for quoting in mapped logs
+    sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def source(self, stage: str) -> str:
+        return self.fragment if _stage(stage) == "fragment" else self.vertex
+
+    def origin(self, stage: str, line: int) -> Origin:
+        """(file, line) of generated ``line`` (1-based) of ``stage``; None if generated."""
+        m = self.fragment_map if _stage(stage) == "fragment" else self.vertex_map
+        return m[line - 1] if 1 <= line <= len(m) else None
+
+
+def _stage(stage: str) -> str:
+    try:
+        return _STAGES[stage.lower()]
+    except KeyError:
+        raise ValueError(f"stage must be 'fragment' or 'vertex', got {stage!r}") from None
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# body rewriting
+# ---------------------------------------------------------------------------------------------
+
+class _Rewriter:
+    def __init__(self, text: str, stage: str, file: str, line_offset: int,
+                 images: frozenset[str]) -> None:
+        self.text = text
+        self.toks = tokenize(text)
+        self.stage = stage
+        self.file = file
+        self.line_offset = line_offset
+        self.images = images
+        self.renames = _RENAMES[stage]
+        self.helpers: set[tuple[str, bool]] = set()
+        self.lines = text.split("\n")
+
+    def fail(self, tok: Token, msg: str) -> CompileError:
+        line = tok.line + self.line_offset
+        src = self.lines[tok.line - 1].strip() if tok.line - 1 < len(self.lines) else ""
+        err = CompileError(f"{self.file}:{line}: {msg}\n    {src}")
+        err.path, err.line = self.file, line  # type: ignore[attr-defined]
+        return err
+
+    def run(self) -> str:
+        toks = self.toks
+        out: list[str] = []
+        i = 0
+        # blank user #version lines (a '#' first on its line followed by 'version')
+        at_line_start = True
+        while i < len(toks):
+            t = toks[i]
+            if at_line_start and t.kind == "punct" and t.text == "#":
+                j = _skip_ws(toks, i + 1)
+                if j < len(toks) and toks[j].kind == "ident" and toks[j].text == "version":
+                    while i < len(toks) and toks[i].kind != "nl":
+                        i += 1  # drop the directive, keep its newline
+                    continue
+            if t.kind == "nl":
+                at_line_start = True
+            elif t.kind not in ("ws", "comment"):
+                at_line_start = False
+            text, i = self.rewrite_at(i, len(toks))
+            out.append(text)
+        return "".join(out)
+
+    def rewrite_range(self, lo: int, hi: int) -> str:
+        out: list[str] = []
+        i = lo
+        while i < hi:
+            text, i = self.rewrite_at(i, hi)
+            out.append(text)
+        return "".join(out)
+
+    def rewrite_at(self, i: int, hi: int) -> tuple[str, int]:
+        """Rewrite the token at ``i`` (a macro call consumes several); return (text, next)."""
+        t = self.toks[i]
+        if t.kind != "ident":
+            return t.text, i + 1
+        if t.text in IMG_MACROS:
+            return self.macro(i, hi)
+        return self.renames.get(t.text, t.text), i + 1
+
+    def macro(self, i: int, hi: int) -> tuple[str, int]:
+        toks = self.toks
+        name_tok = toks[i]
+        name = name_tok.text
+        counts, helper, implicit, frag_only = IMG_MACROS[name]
+        j = _skip_trivia(toks, i + 1)
+        if j >= hi or toks[j].text != "(":
+            raise self.fail(name_tok, f"{name} must be called with parentheses, e.g. "
+                                      f"{name}(image{', coord' if 2 in counts else ''})")
+        if frag_only and self.stage == "vertex":
+            raise self.fail(name_tok, f"{name} is not available in a vertex shader "
+                                      "(use IMG_PIXEL / IMG_NORM_PIXEL with explicit coordinates)")
+        try:
+            args, close = split_call(toks, j)
+        except ValueError as exc:
+            raise self.fail(name_tok, f"unbalanced parentheses in {name}(...): {exc}") from None
+        if close >= hi:
+            raise self.fail(name_tok, f"unbalanced parentheses in {name}(...)")
+        if len(args) not in counts:
+            want = " or ".join(map(str, counts))
+            raise self.fail(name_tok, f"{name} has wrong number of arguments: got {len(args)}, "
+                                      f"expected {want}")
+        # trim spaces/tabs around arguments (newlines stay: they keep line numbers)
+        texts = [self.rewrite_range(lo, ahi).strip(" \t") for lo, ahi in args]
+        for k, a in enumerate(texts):
+            if not _strip_comments(a).strip():
+                raise self.fail(name_tok, f"{name}: argument {k + 1} is empty")
+        img = _strip_comments(texts[0]).strip()
+        if img not in self.images:
+            known = ", ".join(sorted(self.images)) or "none declared"
+            raise self.fail(name_tok, f"{name}: {img!r} is not an image input, IMPORTED image "
+                                      f"or pass TARGET (images: {known})")
+        # comments / newlines between the name and '(' and around the image name would be
+        # lost: re-emit them after the replacement (keeps line numbers and comment text)
+        lo0, hi0 = args[0]
+        dropped = "".join(tok.text for tok in toks[i + 1:j] + toks[lo0:hi0]
+                          if tok.kind in ("comment", "nl"))
+        if helper is None:  # IMG_SIZE
+            repl = f"(_{img}_imgSize.xy)"
+        else:
+            rest = texts[1:] if implicit is None else [implicit]
+            self.helpers.add((helper, len(rest) == 2))
+            repl = (f"{helper}({img}, _{img}_imgRect, _{img}_imgSize, _{img}_flip, "
+                    + ", ".join(rest) + ")")
+        return repl + dropped, close + 1
+
+
+def _skip_ws(toks: list[Token], i: int) -> int:
+    while i < len(toks) and toks[i].kind == "ws":
+        i += 1
+    return i
+
+
+def _strip_comments(text: str) -> str:
+    return "".join(t.text for t in tokenize(text) if t.kind != "comment")
+
+
+# ---------------------------------------------------------------------------------------------
+# assembly
+# ---------------------------------------------------------------------------------------------
+
+def _uniforms(doc: Document) -> list[UniformDecl]:
+    out = [UniformDecl(n, t, "builtin") for n, t in _BUILTIN_UNIFORMS]
+
+    def image(name: str, role: str) -> None:
+        out.append(UniformDecl(name, "sampler2D", role, name))
+        out.extend(UniformDecl(fmt.format(name), t, r, name) for fmt, t, r in _IMAGE_AUX)
+
+    for inp in doc.inputs:
+        if inp.is_image:
+            image(inp.name, "input")
+        else:
+            out.append(UniformDecl(inp.name, inp.glsl_type, "input", inp.name))
+    for imp in doc.imported:
+        image(imp.name, "imported")
+    for t in doc.persistent_targets + doc.temporary_targets:
+        image(t.name, "target")
+    return out
+
+
+def _declarations(uniforms: Iterable[UniformDecl], varying: str) -> list[str]:
+    lines: list[str] = []
+    for u in uniforms:
+        lines.append(f"uniform {u.glsl_type} {u.name};")
+        if u.name == "RENDERSIZE":  # SPEC §9 order: the varying follows RENDERSIZE
+            lines.append(f"{varying} vec2 isf_FragNormCoord;")
+    return lines
+
+
+def _assemble(prelude: list[str], helpers: set[tuple[str, bool]], body: str,
+              body_file: str | None, body_line0: int) -> tuple[str, list[Origin]]:
+    """Join prelude + helpers + body; map body line k to (body_file, body_line0 + k)."""
+    head = list(prelude)
+    for key in sorted(helpers):
+        head.extend(HELPERS[key].rstrip("\n").split("\n"))
+    head.append("")
+    body_lines = body.split("\n")
+    lines = head + body_lines
+    origins: list[Origin] = [None] * len(head)
+    origins += [(body_file, body_line0 + k) if body_file is not None else None
+                for k in range(1, len(body_lines) + 1)]
+    return "\n".join(lines), origins
+
+
+def translate(doc: Document) -> Translation:
+    """Translate ``doc`` to GLSL 330 core fragment + vertex sources with line maps.
+
+    Raises :class:`CompileError` (message ``file:line: …`` in the .fs/.vs) for IMG_* misuse.
+    """
+    uniforms = _uniforms(doc)
+    images = frozenset(doc.image_names())
+    fs_name = doc.name
+    fs_body = _normalize_newlines(doc.fragment_source)
+    fr = _Rewriter(fs_body, "fragment", fs_name, doc.body_line_offset, images)
+    fs_text = fr.run()
+    frag_prelude = [GLSL_VERSION, "precision highp float;", "precision highp int;",
+                    "layout(location = 0) out vec4 isf_FragColor;",
+                    *_declarations(uniforms, "in")]
+    fragment, fmap = _assemble(frag_prelude, fr.helpers, fs_text, fs_name, doc.body_line_offset)
+
+    if doc.vertex_source is not None:
+        vs_name = str(doc.vertex_path) if doc.vertex_path is not None else "<vertex>"
+        vs_src = _normalize_newlines(doc.vertex_source)
+        if vs_src.startswith("\ufeff"):
+            vs_src = vs_src[1:]
+        vr = _Rewriter(vs_src, "vertex", vs_name, 0, images)
+        vs_text, vs_file = vr.run(), vs_name
+    else:
+        vr = _Rewriter(_DEFAULT_VERTEX_BODY, "vertex", "<default vertex shader>", 0, images)
+        vs_text, vs_file, vs_src = vr.run(), None, None
+    vert_prelude = [GLSL_VERSION, "precision highp float;", "precision highp int;",
+                    "layout(location = 0) in vec2 isf_position;",
+                    *_declarations(uniforms, "out"),
+                    *_VERTEX_INIT.rstrip("\n").split("\n")]
+    vertex, vmap = _assemble(vert_prelude, vr.helpers, vs_text, vs_file, 0)
+
+    sources = {fs_name: _normalize_newlines(doc.source).split("\n")}
+    if vs_file is not None and vs_src is not None:
+        sources[vs_file] = vs_src.split("\n")
+    return Translation(fragment, vertex, fmap, vmap, uniforms,
+                       frozenset(h for h, _ in fr.helpers), frozenset(h for h, _ in vr.helpers),
+                       sources)
+
+
+# ---------------------------------------------------------------------------------------------
+# compile log mapping
+# ---------------------------------------------------------------------------------------------
+
+# Driver log formats (parsing a log line with a regex is fine; GLSL itself is never regexed):
+#   Mesa:              0:42(3): error: `foo' undeclared
+#   NVIDIA:            0(42) : error C1008: undefined variable "foo"
+#   glslang / Apple:   ERROR: 0:42: 'foo' : undeclared identifier
+_LOG_FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s*(?P<src>\d+):(?P<line>\d+)\((?P<col>\d+)\):\s*(?P<msg>.*)$"), "mesa"),
+    (re.compile(r"^\s*(?P<src>\d+)\((?P<line>\d+)\)\s*:\s*(?P<msg>.*)$"), "nvidia"),
+    (re.compile(r"^\s*(?P<sev>ERROR|WARNING|INFO):\s*(?P<src>\d+):(?P<line>\d+):\s*(?P<msg>.*)$"),
+     "glslang"),
+)
+
+
+def map_compile_log(log: str, translation: Translation, stage: str) -> str:
+    """Rewrite a driver compile log so each located line reads ``file:line: message`` followed
+    by the original source line (indented).  Lines of generated code are reported as
+    ``<generated fragment shader>:N`` with the generated line; unrecognised log lines are kept.
+    """
+    st = _stage(stage)
+    gen_lines = translation.source(st).split("\n")
+    out: list[str] = []
+    for raw in log.splitlines():
+        for pat, fmt in _LOG_FORMATS:
+            m = pat.match(raw)
+            if m:
+                break
+        else:
+            if raw.strip():
+                out.append(raw)
+            continue
+        gline = int(m.group("line"))
+        msg = m.group("msg").strip()
+        if fmt == "glslang":
+            msg = f"{m.group('sev').lower()}: {msg}"
+        origin = translation.origin(st, gline)
+        if origin is not None:
+            file, line = origin
+            src_lines = translation.sources.get(file, [])
+            quote = src_lines[line - 1] if 1 <= line <= len(src_lines) else ""
+            out.append(f"{file}:{line}: {msg}")
+        else:
+            out.append(f"<generated {st} shader>:{gline}: {msg}")
+            quote = gen_lines[gline - 1] if 1 <= gline <= len(gen_lines) else ""
+        if quote.strip():
+            out.append("    " + quote.strip())
+    return "\n".join(out)

@@ -1,0 +1,326 @@
+"""Per-rule rendering tests (SPEC §5-§14).  Every oracle is computed in numpy from the
+rule, never by rendering.  Runs on the backend of this pytest process."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import offscreen_isf as oi
+
+pytestmark = pytest.mark.gl
+
+
+def isf(header: dict, body: str) -> str:
+    return "/*" + json.dumps(header) + "*/\n" + textwrap.dedent(body)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+@pytest.fixture(scope="module")
+def shared_ctx():
+    with oi.Context() as ctx:
+        yield ctx
+
+
+def u8(x: np.ndarray) -> np.ndarray:
+    """What an RGBA8 write stores for float x (round to nearest, clamped)."""
+    return np.round(np.clip(x, 0, 1) * 255).astype(np.uint8)
+
+
+def assert_u8(img: np.ndarray, expected) -> None:
+    """An RGBA8 result equals the rounded write of the float oracle."""
+    assert img.dtype == np.uint8
+    np.testing.assert_array_equal(img, u8(np.asarray(expected, np.float64)))
+
+
+def test_pixel_centres_and_norm_coord(shared_ctx) -> None:
+    """SPEC §10: gl_FragCoord at i+0.5; isf_FragNormCoord = (i+0.5)/W, (0,0) bottom-left."""
+    src = isf({"ISFVSN": "2"}, """
+    void main() { gl_FragColor = vec4(isf_FragNormCoord, fract(gl_FragCoord.x), gl_FragCoord.y / 16.0); }""")
+    w, h = 8, 6
+    with oi.Renderer(src, (w, h), context=shared_ctx) as r:
+        img = r.render()
+    x = (np.arange(w) + 0.5) / w
+    y_top_first = ((np.arange(h) + 0.5) / h)[::-1]
+    assert_u8(img[..., 0], np.broadcast_to(x, (h, w)))
+    assert_u8(img[..., 1], np.broadcast_to(y_top_first[:, None], (h, w)))
+    assert_u8(img[..., 2], np.full((h, w), 0.5))
+    assert_u8(img[..., 3], np.broadcast_to(((np.arange(h) + 0.5) / 16)[::-1, None], (h, w)))
+
+
+def test_uint8_output_is_rounded_write(shared_ctx) -> None:
+    src = isf({}, "void main() { gl_FragColor = vec4(isf_FragNormCoord.x, 0.0, 0.0, 1.0); }")
+    with oi.Renderer(src, (10, 1), context=shared_ctx) as r:
+        img = r.render()
+    assert img.dtype == np.uint8 and img.shape == (1, 10, 4)
+    np.testing.assert_array_equal(img[0, :, 0], u8((np.arange(10) + 0.5) / 10))
+
+
+PASS_THROUGH = isf({"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]},
+                   "void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage); }")
+
+
+def test_image_input_orientation_and_identity(shared_ctx) -> None:
+    """An image (top row first) passes through IMG_THIS_PIXEL unchanged: upright in, upright out."""
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (7, 9, 4), dtype=np.uint8)
+    with oi.Renderer(PASS_THROUGH, (9, 7), context=shared_ctx) as r:
+        r.set_inputs(inputImage=image)
+        np.testing.assert_array_equal(r.render(), image)
+        r.set_inputs(inputImage=Image.fromarray(image, "RGBA"))
+        np.testing.assert_array_equal(r.render(), image)
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (5, 4, 1), (5, 4, 3)])
+def test_image_shapes(shared_ctx, shape) -> None:
+    rng = np.random.default_rng(2)
+    arr = rng.integers(0, 256, shape, dtype=np.uint8)
+    expected = np.empty((5, 4, 4), np.uint8)
+    flat = arr.reshape(5, 4, -1)
+    expected[..., :3] = flat if flat.shape[2] == 3 else flat[..., :1]
+    expected[..., 3] = 255
+    with oi.Renderer(PASS_THROUGH, (4, 5), context=shared_ctx) as r:
+        r.set_inputs(inputImage=arr)
+        np.testing.assert_array_equal(r.render(), expected)
+
+
+def test_float_image_input_and_path(shared_ctx, tmp_path) -> None:
+    arr = np.linspace(0, 1, 4 * 3 * 4, dtype=np.float32).reshape(3, 4, 4)
+    with oi.Renderer(PASS_THROUGH, (4, 3), context=shared_ctx) as r:
+        r.set_inputs(inputImage=arr)
+        np.testing.assert_array_equal(r.render(), u8(arr))
+        png = tmp_path / "in.png"
+        Image.fromarray(u8(arr), "RGBA").save(png)
+        r.set_inputs(inputImage=str(png))
+        np.testing.assert_array_equal(r.render(), u8(arr))
+
+
+def test_unset_image_reads_transparent_black(shared_ctx) -> None:
+    src = isf({"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]},
+              "void main() { gl_FragColor = IMG_THIS_NORM_PIXEL(inputImage) + vec4(0.0, 0.0, 0.0, IMG_SIZE(inputImage).x / 255.0); }")
+    with oi.Renderer(src, (3, 2), context=shared_ctx) as r:
+        img = r.render()
+    np.testing.assert_array_equal(img, np.broadcast_to([0, 0, 0, 1], (2, 3, 4)))
+
+
+def test_img_pixel_norm_pixel_size_on_a_different_sized_image(shared_ctx) -> None:
+    """IMG_PIXEL divides by the *image's* size; IMG_NORM_PIXEL uses 0..1; IMG_SIZE in pixels."""
+    image = np.zeros((2, 4, 4), np.uint8)          # 4x2 image, top row first
+    image[0] = [[10, 0, 0, 255], [20, 0, 0, 255], [30, 0, 0, 255], [40, 0, 0, 255]]
+    image[1] = [[50, 0, 0, 255], [60, 0, 0, 255], [70, 0, 0, 255], [80, 0, 0, 255]]
+    src = isf({"INPUTS": [{"NAME": "img", "TYPE": "image"}]}, """
+    void main() {
+        float a = IMG_PIXEL(img, vec2(2.5, 0.5)).r;          // texel (2, bottom row)
+        float b = IMG_NORM_PIXEL(img, vec2(0.125, 0.75)).r;  // texel (0, top row)
+        vec2 s = IMG_SIZE(img);
+        gl_FragColor = vec4(a, b, s.x / 255.0, s.y / 255.0);
+    }""")
+    with oi.Renderer(src, (16, 16), context=shared_ctx) as r:
+        r.set_inputs(img=image)
+        img = r.render()
+    np.testing.assert_array_equal(img[0, 0], [70, 10, 4, 2])
+    assert (img == img[0, 0]).all()
+
+
+def test_img_this_pixel_is_one_to_one_on_a_larger_image(shared_ctx) -> None:
+    """DESIGN: IMG_THIS_PIXEL(img) = IMG_PIXEL(img, gl_FragCoord.xy), whatever the image size."""
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (10, 12, 4), dtype=np.uint8)
+    with oi.Renderer(PASS_THROUGH, (5, 4), context=shared_ctx) as r:
+        r.set_inputs(inputImage=image)
+        img = r.render()
+    # Output pixel (i, j from bottom) reads image texel (i, j from bottom) = bottom-left corner.
+    np.testing.assert_array_equal(img, image[-4:, :5])
+
+
+INPUT_TYPES_SRC = isf({"INPUTS": [
+    {"NAME": "f", "TYPE": "float", "MIN": 0.0, "MAX": 0.5, "DEFAULT": 0.9},
+    {"NAME": "fmid", "TYPE": "float", "MIN": 0.2, "MAX": 0.6},
+    {"NAME": "n", "TYPE": "long", "VALUES": [0, 1, 2], "LABELS": ["a", "b", "c"], "DEFAULT": 2},
+    {"NAME": "flag", "TYPE": "bool"},
+    {"NAME": "c", "TYPE": "color", "DEFAULT": [0.2, 0.4, 0.6, 0.8]},
+    {"NAME": "pt", "TYPE": "point2D", "DEFAULT": [3.0, 4.0]},
+]}, """
+void main() {
+    gl_FragColor = vec4(f, fmid, float(n) / 10.0, flag ? 1.0 : 0.0);
+    if (gl_FragCoord.x > 1.0) gl_FragColor = c;
+    if (gl_FragCoord.x > 2.0) gl_FragColor = vec4(pt / 10.0, 0.0, 1.0);
+}""")
+
+
+def test_input_defaults(shared_ctx) -> None:
+    """SPEC §5: float DEFAULT clamped to [MIN,MAX], missing -> midpoint; bool missing -> true."""
+    with oi.Renderer(INPUT_TYPES_SRC, (3, 1), context=shared_ctx) as r:
+        img = r.render()[0]
+    assert_u8(img, [[0.5, 0.4, 0.2, 1.0], [0.2, 0.4, 0.6, 0.8], [0.3, 0.4, 0.0, 1.0]])
+
+
+def test_input_values_are_clamped_and_validated(shared_ctx) -> None:
+    with oi.Renderer(INPUT_TYPES_SRC, (3, 1), context=shared_ctx) as r:
+        r.set_inputs(f=-3.0, fmid=0.25, n=1, flag=False, c=(1.5, 0.5, -1.0, 1.0), pt=(1.0, 2.0))
+        img = r.render()[0]
+        assert_u8(img, [[0.0, 0.25, 0.1, 0.0], [1.0, 0.5, 0.0, 1.0], [0.1, 0.2, 0.0, 1.0]])
+        with pytest.raises(oi.InputError, match='no input "nope".*f, fmid, n, flag, c, pt'):
+            r.set_inputs(nope=1)
+        with pytest.raises(oi.InputError):
+            r.set_inputs(f="abc")
+        with pytest.raises(oi.InputError):
+            r.set_inputs(c=(1.0,))
+
+
+def test_timedelta_frameindex_date_and_event_reset(shared_ctx) -> None:
+    src = isf({"INPUTS": [{"NAME": "hit", "TYPE": "event"}]}, """
+    void main() { gl_FragColor = vec4(TIME / 10.0, TIMEDELTA / 10.0, float(FRAMEINDEX) / 10.0, hit ? 1.0 : 0.0);
+                  if (gl_FragCoord.x > 1.0) gl_FragColor = DATE / vec4(4000.0, 20.0, 40.0, 86400.0); }""")
+    date = (2024, 1, 2, 43200)
+    with oi.Renderer(src, (2, 1), context=shared_ctx) as r:
+        r.set_inputs(hit=True)
+        f0 = r.render(1.0, date)[0]
+        f1 = r.render(1.5, date)[0]
+        f2 = r.render(3.5, date)[0]
+    assert_u8(f0[0], [0.1, 0.0, 0.0, 1.0])    # TIMEDELTA 0 on the first frame; event on
+    assert_u8(f1[0], [0.15, 0.05, 0.1, 0.0])  # event reset after one frame
+    assert_u8(f2[0], [0.35, 0.2, 0.2, 0.0])
+    assert_u8(f0[1], [2024 / 4000, 1 / 20, 2 / 40, 0.5])
+
+
+MULTIPASS = isf({"PASSES": [{"TARGET": "a"}, {"TARGET": "b"}, {}]}, """
+void main() {
+    if (PASSINDEX == 0) gl_FragColor = vec4(0.25, 0.0, 0.0, 1.0);
+    else if (PASSINDEX == 1) gl_FragColor = IMG_THIS_PIXEL(a) + IMG_THIS_PIXEL(b) + vec4(0.0, 0.5, 0.0, 0.0);
+    else gl_FragColor = IMG_THIS_PIXEL(b) + vec4(0.0, 0.0, 0.75, 0.0);
+}""")
+
+
+def test_read_after_write_within_a_frame(shared_ctx) -> None:
+    """SPEC §12 (a): a later pass reads what an earlier pass wrote this frame;
+    (c, DESIGN) a temporary target read before it is written this frame is (0,0,0,0)."""
+    with oi.Renderer(MULTIPASS, (3, 2), context=shared_ctx) as r:
+        for _ in range(2):   # temporary targets do not carry over
+            img = r.render()
+            np.testing.assert_array_equal(img, np.broadcast_to(u8(np.array([0.25, 0.5, 0.75, 1.0])), (2, 3, 4)))
+
+
+FEEDBACK = isf({"PASSES": [{"TARGET": "acc", "PERSISTENT": True, "FLOAT": True}]}, """
+void main() { gl_FragColor = IMG_THIS_PIXEL(acc) + vec4(0.1, 2.5, 0.001, 0.0); }""")
+
+
+def test_persistent_feedback_accumulates_across_frames_in_float(shared_ctx) -> None:
+    """SPEC §12 (b) self-feedback, (d) last pass with TARGET is the output; FLOAT keeps values
+    above 1 and below 1/255; a new persistent buffer starts at (0,0,0,0)."""
+    with oi.Renderer(FEEDBACK, (4, 3), context=shared_ctx) as r:
+        for n in range(1, 5):
+            img = r.render(float(n))
+            assert img.dtype == np.float32
+            np.testing.assert_allclose(img[1, 2], [0.1 * n, 2.5 * n, 0.001 * n, 0.0], rtol=1e-5)
+
+
+def test_persistent_survives_reinitialize(shared_ctx) -> None:
+    with oi.Renderer(FEEDBACK, (4, 3), context=shared_ctx) as r:
+        r.render()
+        r.render()
+        shared_ctx.reinitialize()
+        img = r.render()
+        np.testing.assert_allclose(img[0, 0, :3], [0.3, 7.5, 0.003], rtol=1e-5)
+
+
+def test_persistent_resize_keeps_contents_stretched(shared_ctx) -> None:
+    src = isf({"INPUTS": [{"NAME": "w", "TYPE": "float", "MIN": 1, "MAX": 100, "DEFAULT": 2}],
+               "PASSES": [{"TARGET": "buf", "PERSISTENT": True, "WIDTH": "$w", "HEIGHT": "1"}, {}]}, """
+    void main() {
+        if (PASSINDEX == 0) {
+            // first frame: left texel 0.2, right texel 0.8; later frames: keep what is there
+            gl_FragColor = FRAMEINDEX == 0 ? vec4(gl_FragCoord.x < 1.0 ? 0.2 : 0.8, 0.0, 0.0, 1.0)
+                                           : IMG_THIS_PIXEL(buf);
+        } else {
+            gl_FragColor = IMG_NORM_PIXEL(buf, vec2(isf_FragNormCoord.x, 0.5));
+        }
+    }""")
+    with oi.Renderer(src, (4, 1), context=shared_ctx) as r:
+        r.render()
+        r.set_inputs(w=4)
+        img = r.render()
+    # 2 texels stretched to 4 with linear filtering: sample positions (i+0.5)/4*2-0.5.
+    pos = np.clip((np.arange(4) + 0.5) / 4 * 2 - 0.5, 0, 1)
+    stretched = 0.2 + (0.8 - 0.2) * pos
+    # then sampled again at output size 4 from the 4-wide buffer: exact texels
+    np.testing.assert_allclose(img[0, :, 0], u8(stretched), atol=1)
+
+
+def test_pass_size_expressions_and_rendersize(shared_ctx) -> None:
+    src = isf({"PASSES": [{"TARGET": "small", "WIDTH": "floor($WIDTH/3)", "HEIGHT": "$HEIGHT/2"}, {}]}, """
+    void main() {
+        if (PASSINDEX == 0) gl_FragColor = vec4(RENDERSIZE / 255.0, 0.0, 1.0);
+        else gl_FragColor = vec4(IMG_SIZE(small) / 255.0, RENDERSIZE / 255.0);
+    }""")
+    with oi.Renderer(src, (10, 5), context=shared_ctx) as r:
+        img = r.render()
+    np.testing.assert_array_equal(img[0, 0], [3, 3, 10, 5])   # round(2.5) = 3 (half away from zero)
+
+
+def test_imported_image(tmp_path) -> None:
+    rng = np.random.default_rng(4)
+    pic = rng.integers(0, 256, (3, 5, 4), dtype=np.uint8)
+    Image.fromarray(pic, "RGBA").save(tmp_path / "pic.png")
+    shader = write(tmp_path, "imp.fs", isf({"IMPORTED": {"pic": {"PATH": "pic.png"}}},
+                                           "void main() { gl_FragColor = IMG_THIS_PIXEL(pic); }"))
+    np.testing.assert_array_equal(oi.render(shader, (5, 3)), pic)
+
+
+def test_custom_vertex_shader(tmp_path) -> None:
+    """A sibling .vs runs after isf_vertShaderInit(): here it shifts the quad right by half."""
+    fs = write(tmp_path, "shift.fs", isf({}, "void main() { gl_FragColor = vec4(1.0); }"))
+    write(tmp_path, "shift.vs", "void main() { isf_vertShaderInit(); gl_Position.x += 1.0; }\n")
+    img = oi.render(fs, (4, 2))
+    np.testing.assert_array_equal(img[:, :2], 0)
+    np.testing.assert_array_equal(img[:, 2:], 255)
+
+
+def test_audio_texture_layout(shared_ctx) -> None:
+    """SPEC §5: one row per channel (channel 0 at the bottom), one column per sample,
+    value 0.5 + s/2; MAX resamples by averaging consecutive samples."""
+    src = isf({"INPUTS": [{"NAME": "snd", "TYPE": "audio", "MAX": 4}]}, """
+    void main() { gl_FragColor = IMG_NORM_PIXEL(snd, isf_FragNormCoord); }""")
+    samples = np.array([[-1, -0.5, 0, 0.5, 1, 1, -1, 0], [0.2] * 8], np.float32)
+    with oi.Renderer(src, (4, 2), context=shared_ctx) as r:
+        r.set_inputs(snd=samples)
+        img = r.render()
+    averaged = samples.reshape(2, 4, 2).mean(axis=2)
+    assert_u8(img[::-1, :, 0], 0.5 + averaged / 2)   # bottom row = channel 0
+    assert (img[..., 3] == 255).all()
+
+
+def test_determinism_across_processes(tmp_path, backend) -> None:
+    from .conftest import run_child
+
+    code = f"""
+import hashlib, offscreen_isf as oi
+shader = {str(Path(__file__).resolve().parents[2] / "shared/isf-corpus/ISF-Files/ISF/Bad TV.fs")!r}
+with oi.Renderer(shader, (64, 36)) as r:
+    r.set_inputs(inputImage={str(Path(__file__).resolve().parents[2] / "shared/isf-references/vvisf-gl-256x144/test-images/k0.png")!r})
+    print(hashlib.sha256(b"".join(r.render(t, (2024, 1, 1, 0)).tobytes() for t in (0.0, 0.5, 1.0))).hexdigest())
+"""
+    a, b = run_child(code), run_child(code)
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    assert a.stdout.strip() == b.stdout.strip() and len(a.stdout.strip()) == 64
+
+
+def test_compile_error_points_at_the_fs_line(tmp_path, shared_ctx) -> None:
+    fs = write(tmp_path, "broken.fs", isf({}, """
+    void main() {
+        float x = 1.0;
+        gl_FragColor = vec4(y, 0.0, 0.0, 1.0);
+    }"""))
+    with pytest.raises(oi.CompileError) as info:
+        oi.Renderer(fs, (4, 4), context=shared_ctx).render()
+    assert "broken.fs:5" in str(info.value)

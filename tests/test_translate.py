@@ -1,0 +1,338 @@
+"""GLSL 330 translation, IMG_* lexer and compile-log mapping (SPEC §6–§10, §15–§16;
+DESIGN "ISF semantics"; issue 3 "Deliver 4–5")."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from offscreen_isf.document import ISFWarning, load
+from offscreen_isf.errors import CompileError
+from offscreen_isf.translate import (HELPERS, map_compile_log, split_call, tokenize,
+                                     translate)
+
+HEADER = {
+    "ISFVSN": "2",
+    "INPUTS": [{"NAME": "inputImage", "TYPE": "image"},
+               {"NAME": "level", "TYPE": "float"},
+               {"NAME": "on", "TYPE": "bool"},
+               {"NAME": "count", "TYPE": "long"},
+               {"NAME": "where", "TYPE": "point2D"},
+               {"NAME": "tint", "TYPE": "color"},
+               {"NAME": "hit", "TYPE": "event"},
+               {"NAME": "wave", "TYPE": "audio"}],
+    "PASSES": [{"TARGET": "tmpBuf"}, {"TARGET": "accum", "PERSISTENT": True}, {}],
+}
+
+
+def shader(body: str, header: dict | None = None) -> str:
+    return "/*" + json.dumps(header or HEADER, indent=1) + "\n*/\n" + body
+
+
+def tr(body: str, header: dict | None = None, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ISFWarning)
+        return translate(load(shader(body, header), **kw))
+
+
+def body_of(t) -> str:
+    """The generated lines that map back to the .fs file."""
+    lines = t.fragment.split("\n")
+    return "\n".join(l for l, o in zip(lines, t.fragment_map) if o is not None)
+
+
+def code_tokens(text: str) -> list[str]:
+    return [t.text for t in tokenize(text) if t.kind not in ("ws", "nl", "comment")]
+
+
+# -- lexer -----------------------------------------------------------------------------------------
+
+def test_tokenize_kinds() -> None:
+    toks = tokenize('a /* IMG_PIXEL( */ b // c\n"s,)" 1.5e-3 .5 x.y')
+    kinds = [(t.kind, t.text) for t in toks if t.kind not in ("ws",)]
+    assert kinds == [("ident", "a"), ("comment", "/* IMG_PIXEL( */"), ("ident", "b"),
+                     ("comment", "// c"), ("nl", "\n"), ("string", '"s,)"'),
+                     ("number", "1.5e-3"), ("number", ".5"), ("ident", "x"), ("punct", "."),
+                     ("ident", "y")]
+    assert toks[-1].line == 2
+
+
+def test_split_call_nested() -> None:
+    toks = tokenize("f(a(b, c), [d, e], {g, h}, i)")
+    args, close = split_call(toks, 1)
+    assert ["".join(t.text for t in toks[lo:hi]).strip() for lo, hi in args] == [
+        "a(b, c)", "[d, e]", "{g, h}", "i"]
+    assert close == len(toks) - 1
+    assert split_call(tokenize("f( )"), 1)[0] == []
+    with pytest.raises(ValueError):
+        split_call(tokenize("f(a, (b]"), 1)
+    with pytest.raises(ValueError):
+        split_call(tokenize("f(a, (b)"), 1)
+
+
+@settings(max_examples=int(os.environ.get("ISF_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
+@given(st.text(alphabet='ab_1.+-*/"\\\n \t(),IMG_PIXEL', max_size=80))
+def test_tokenize_lossless(text: str) -> None:
+    """Property: tokens concatenate back to the input; line numbers count newlines."""
+    toks = tokenize(text)
+    assert "".join(t.text for t in toks) == text
+    for t in toks:
+        assert t.line == text[:t.start].count("\n") + 1
+
+
+# -- random nesting of IMG_* calls: independent oracle ---------------------------------------------
+
+IMAGES = ["inputImage", "tmpBuf", "accum", "wave"]
+TRIVIA = ["", " ", "\t", "\n", "/* IMG_PIXEL(x, ( */", "// IMG_SIZE(a), )\n", "/*,)]*/",
+          "/* multi\nline */"]
+
+
+def _expected_macro(kind: str, img: str, args: list[str]) -> str:
+    pre = f"{img}, _{img}_imgRect, _{img}_imgSize, _{img}_flip"
+    if kind == "IMG_SIZE":
+        return f"(_{img}_imgSize.xy)"
+    if kind == "IMG_THIS_PIXEL":
+        return f"VVSAMPLER_2DBYPIXEL({pre}, gl_FragCoord.xy)"
+    if kind == "IMG_THIS_NORM_PIXEL":
+        return f"VVSAMPLER_2DBYNORM({pre}, isf_FragNormCoord)"
+    helper = "VVSAMPLER_2DBYPIXEL" if kind == "IMG_PIXEL" else "VVSAMPLER_2DBYNORM"
+    return f"{helper}({pre}, {', '.join(args)})"
+
+
+@st.composite
+def expr(draw, depth: int = 0) -> tuple[str, str]:
+    """(source with random comments/whitespace, expected translation without trivia)."""
+    def tv() -> str:
+        return draw(st.sampled_from(TRIVIA))
+    choices = ["leaf", "num"] if depth >= 3 else ["leaf", "num", "call", "paren", "img", "index"]
+    kind = draw(st.sampled_from(choices))
+    if kind == "leaf":
+        name = draw(st.sampled_from(["uv", "isf_FragNormCoord", "gl_FragCoord.xy", "RENDERSIZE"]))
+        return name, name
+    if kind == "num":
+        n = draw(st.sampled_from(["1.0", "0.5", "2", ".25e1"]))
+        return n, n
+    if kind == "paren":
+        s, e = draw(expr(depth + 1))
+        return f"({tv()}{s}{tv()})", f"({e})"
+    if kind == "index":
+        s, e = draw(expr(depth + 1))
+        return f"arr[{tv()}{s}]", f"arr[{e}]"
+    if kind == "call":
+        fn = draw(st.sampled_from(["vec2", "mix", "f"]))
+        parts = [draw(expr(depth + 1)) for _ in range(draw(st.integers(1, 3)))]
+        src = f"{fn}(" + f",{tv()}".join(s for s, _ in parts) + ")"
+        return src, f"{fn}(" + ", ".join(e for _, e in parts) + ")"
+    macro = draw(st.sampled_from(["IMG_PIXEL", "IMG_NORM_PIXEL", "IMG_THIS_PIXEL",
+                                  "IMG_THIS_NORM_PIXEL", "IMG_SIZE"]))
+    img = draw(st.sampled_from(IMAGES))
+    nargs = {"IMG_PIXEL": [1, 2], "IMG_NORM_PIXEL": [1, 2]}.get(macro, [0])
+    parts = [draw(expr(depth + 1)) for _ in range(draw(st.sampled_from(nargs)))]
+    src = f"{macro}{tv()}({tv()}{img}" + "".join(f",{tv()}{s}{tv()}" for s, _ in parts) + ")"
+    return src, _expected_macro(macro, img, [e for _, e in parts])
+
+
+@settings(max_examples=int(os.environ.get("ISF_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
+@given(st.lists(expr(), min_size=1, max_size=3), st.sampled_from(TRIVIA))
+def test_random_nested_macros(exprs: list[tuple[str, str]], trivia: str) -> None:
+    """Property (SPEC §8, DESIGN): nested IMG_* calls with comments/newlines anywhere are
+    rewritten by the balanced-parenthesis lexer; comments (even ones holding IMG_ text) survive
+    verbatim; the number of lines is unchanged so the line map stays exact."""
+    src_body = "".join(f"v{i} = {s};{trivia}\n" for i, (s, _) in enumerate(exprs))
+    want = "".join(f"v{i} = {e};\n" for i, (_, e) in enumerate(exprs))
+    t = tr(src_body)
+    out = body_of(t)
+    assert code_tokens(out) == code_tokens(want)
+    assert out.count("\n") == src_body.count("\n")
+    src_comments = sorted(x.text for x in tokenize(src_body) if x.kind == "comment")
+    assert sorted(x.text for x in tokenize(out) if x.kind == "comment") == src_comments
+
+
+# -- rewrites ---------------------------------------------------------------------------------------
+
+def test_macros_in_comments_and_strings_untouched() -> None:
+    """SPEC §8: 14 corpus files mention IMG_ inside comments; those stay as written."""
+    body = ('// gl_FragColor = IMG_PIXEL(inputImage)\n/* texture2D varying IMG_SIZE( */\n'
+            'void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage); }\n')
+    out = body_of(tr(body))
+    assert "// gl_FragColor = IMG_PIXEL(inputImage)" in out
+    assert "/* texture2D varying IMG_SIZE( */" in out
+    assert "isf_FragColor = VVSAMPLER_2DBYPIXEL(inputImage" in out
+
+
+def test_token_rewrites_fragment() -> None:
+    """DESIGN: gl_FragColor, texture2D*, varying rewritten by token (not inside identifiers)."""
+    body = ("varying vec2 vc;\nvec4 my_texture2D_fn;\nvoid main() {\n"
+            "  gl_FragColor = texture2D(inputImage, vc) + texture2DRect(accum, vc)"
+            " + texture2DProj(inputImage, vec3(vc, 1.0));\n  vec2 a = vv_FragNormCoord;\n}\n")
+    out = body_of(tr(body))
+    assert "in vec2 vc;" in out and "my_texture2D_fn" in out
+    assert "isf_FragColor = texture(inputImage, vc) + texture(accum, vc) + textureProj(" in out
+    assert "gl_FragColor" not in out and "varying" not in out
+    assert "vec2 a = isf_FragNormCoord;" in out  # v1 name (SPEC §15)
+
+
+def test_token_rewrites_vertex() -> None:
+    """DESIGN: in the vertex shader attribute → in, varying → out; v1 vv_vertShaderInit."""
+    vs = ("attribute vec2 extra;\nvarying vec2 vc;\nvoid main() {\n  vv_vertShaderInit();\n"
+          "  vc = isf_FragNormCoord;\n}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ISFWarning)
+        t = translate(load(shader("void main(){}\n"), vertex_source=vs))
+    assert "in vec2 extra;" in t.vertex and "out vec2 vc;" in t.vertex
+    assert "  isf_vertShaderInit();" in t.vertex and "vv_" not in t.vertex
+    assert t.vertex.index("void isf_vertShaderInit(void)") < t.vertex.index("void main() {")
+
+
+def test_version_line_removed_and_guard_kept() -> None:
+    """SPEC §9: a user #version line is removed; #if __VERSION__ guards stay."""
+    body = "#version 120\n#if __VERSION__ <= 120\nvarying vec2 a;\n#else\nin vec2 a;\n#endif\nvoid main(){}\n"
+    t = tr(body)
+    assert t.fragment.startswith("#version 330\n") and t.fragment.count("#version") == 1
+    assert "#if __VERSION__ <= 120" in t.fragment
+    assert body_of(t).count("\n") == body.count("\n")
+
+
+def test_prelude_order_and_uniforms() -> None:
+    """SPEC §9 order: version, precision, output, built-ins, inputs, imports, persistent then
+    temporary targets; per-image _imgRect/_imgSize/_flip (SPEC §6)."""
+    t = tr("void main() { gl_FragColor = vec4(0.0); }\n")
+    lines = t.fragment.split("\n")
+    assert lines[0] == "#version 330"
+    assert "layout(location = 0) out vec4 isf_FragColor;" in lines
+    decl = [l for l in lines if l.startswith("uniform ")]
+    names = [l.rstrip(";").split()[-1] for l in decl]
+    assert names[:6] == ["PASSINDEX", "RENDERSIZE", "TIME", "TIMEDELTA", "DATE", "FRAMEINDEX"]
+    assert names.index("inputImage") < names.index("level") < names.index("wave")
+    assert names.index("accum") < names.index("tmpBuf")  # persistent before temporary
+    for img in ("inputImage", "wave", "accum", "tmpBuf"):
+        assert f"uniform sampler2D {img};" in lines
+        assert f"uniform vec4 _{img}_imgRect;" in lines
+        assert f"uniform vec2 _{img}_imgSize;" in lines
+        assert f"uniform bool _{img}_flip;" in lines
+    assert "uniform bool on;" in lines and "uniform bool hit;" in lines
+    assert "uniform int count;" in lines and "uniform vec2 where;" in lines
+    assert "uniform vec4 tint;" in lines and "in vec2 isf_FragNormCoord;" in lines
+    assert {(u.name, u.glsl_type) for u in t.uniforms} >= {("level", "float"), ("_wave_flip", "bool")}
+    vdecl = [l for l in t.vertex.split("\n") if l.startswith("uniform ")]
+    assert vdecl == decl  # identical declarations in both stages
+    assert "layout(location = 0) in vec2 isf_position;" in t.vertex
+    assert "out vec2 isf_FragNormCoord;" in t.vertex
+
+
+def test_helpers_only_when_used() -> None:
+    """SPEC §8: helper definitions are appended only when used (bias variants separately)."""
+    t = tr("void main() { gl_FragColor = vec4(1.0); }\n")
+    assert "VVSAMPLER" not in t.fragment and not t.fragment_helpers
+    t = tr("void main() { gl_FragColor = IMG_NORM_PIXEL(inputImage, vec2(0.5)); }\n")
+    assert t.fragment_helpers == {"VVSAMPLER_2DBYNORM"}
+    assert HELPERS[("VVSAMPLER_2DBYNORM", False)].strip() in t.fragment
+    assert HELPERS[("VVSAMPLER_2DBYNORM", True)].strip() not in t.fragment
+    t = tr("void main() { gl_FragColor = IMG_PIXEL(inputImage, vec2(0.5), 1.0); }\n")
+    assert HELPERS[("VVSAMPLER_2DBYPIXEL", True)].strip() in t.fragment
+    assert HELPERS[("VVSAMPLER_2DBYPIXEL", False)].strip() not in t.fragment
+
+
+def test_default_vertex_shader() -> None:
+    """SPEC §1.3: without a .vs the vertex main only calls isf_vertShaderInit()."""
+    t = tr("void main(){}\n")
+    assert "isf_vertShaderInit();" in t.vertex and all(o is None for o in t.vertex_map)
+    assert "gl_Position = vec4(isf_position, 0.0, 1.0);" in t.vertex
+    assert "isf_FragNormCoord = (gl_Position.xy + 1.0) * 0.5;" in t.vertex
+
+
+# -- errors at the right .fs line ---------------------------------------------------------------
+
+def _line_of(text: str, needle: str) -> int:
+    return next(k for k, l in enumerate(text.split("\n"), 1) if needle in l)
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    ("IMG_PIXEL(inputImage)", "wrong number of arguments: got 1, expected 2 or 3"),
+    ("IMG_NORM_PIXEL(inputImage, a, b, c)", "wrong number of arguments: got 4"),
+    ("IMG_THIS_PIXEL(inputImage, uv)", "got 2, expected 1"),
+    ("IMG_SIZE()", "got 0, expected 1"),
+    ("IMG_PIXEL(nosuch, uv)", "'nosuch' is not an image"),
+    ("IMG_PIXEL(level, uv)", "'level' is not an image"),
+    ("IMG_PIXEL(inputImage, )", "argument 2 is empty"),
+    ("IMG_PIXEL(inputImage, vec2(uv)", "unbalanced"),
+    ("IMG_SIZE", "must be called with parentheses"),
+])
+def test_macro_errors_report_fs_line(bad: str, fragment: str) -> None:
+    """Issue 3: wrong arity etc. is a CompileError at the .fs line (SPEC §8 ErrorParsingFS)."""
+    body = f"// line 1\nvoid main() {{\n\tvec2 uv = vec2(0.0);\n\tvec4 c = {bad};\n}}\n"
+    text = shader(body)
+    with pytest.raises(CompileError) as ei:
+        translate(load(text))
+    assert fragment in str(ei.value)
+    assert ei.value.line == _line_of(text, "vec4 c =")  # type: ignore[attr-defined]
+    assert f"<string>:{ei.value.line}:" in str(ei.value)  # type: ignore[attr-defined]
+
+
+def test_this_pixel_in_vertex_shader_is_error() -> None:
+    with pytest.raises(CompileError, match="not available in a vertex shader"):
+        translate(load(shader("void main(){}\n"),
+                       vertex_source="void main() {\n isf_vertShaderInit();\n vec4 c = IMG_THIS_PIXEL(inputImage);\n}\n"))
+
+
+BROKEN = [  # five deliberately broken shaders; the bad line carries a "// BAD" comment
+    "void main() {\n\tgl_FragColor = vec4(undefinedThing); // BAD\n}\n",
+    "float f(float x) {\n\treturn 0; // BAD\n}\nvoid main() { gl_FragColor = vec4(f(1.0)); }\n",
+    ("\n\n\nvoid main() {\n\tvec4 c = IMG_NORM_PIXEL(inputImage,\n\t\tvec2(0.5,\n\t\t0.5));\n"
+     "\tgl_FragColor = c +; // BAD\n}\n"),
+    "#version 120\nvoid main() {\n\tint i = 1.5; // BAD\n\tgl_FragColor = vec4(i);\n}\n",
+    ("/* IMG_PIXEL( */\nvoid main() {\n\tgl_FragColor = IMG_THIS_PIXEL(inputImage).xyz; // BAD\n}\n"),
+]
+
+
+@pytest.mark.parametrize("fmt", [
+    "0:{g}(12): error: something is wrong",           # Mesa
+    "0({g}) : error C1008: something is wrong",       # NVIDIA
+    "ERROR: 0:{g}: 'x' : something is wrong",          # glslang / Apple / ANGLE
+])
+@pytest.mark.parametrize("body", BROKEN)
+def test_compile_log_mapped_to_fs_line(body: str, fmt: str) -> None:
+    """Issue 3 "Done when": broken shaders report the right .fs line, for each log format.
+    The synthetic log points at the generated line holding the error."""
+    text = shader(body)
+    t = tr(body)
+    marker = "// BAD"
+    gen_line = _line_of(t.fragment, marker)
+    log = "warning: prologue\n" + fmt.format(g=gen_line) + "\n"
+    mapped = map_compile_log(log, t, "fragment")
+    want_line = _line_of(text, marker)
+    assert f"<string>:{want_line}: " in mapped
+    assert "something is wrong" in mapped
+    assert text.split("\n")[want_line - 1].strip() in mapped  # quotes the .fs source line
+    assert "warning: prologue" in mapped  # unrecognised lines kept
+
+
+def test_compile_log_generated_lines_and_vertex(tmp_path) -> None:
+    """Errors in generated code are labelled as such; vertex errors map to the .vs file."""
+    fs = tmp_path / "s.fs"
+    fs.write_text(shader("void main(){}\n"))
+    (tmp_path / "s.vs").write_text("// vs line 1\nvoid main() {\n\tisf_vertShaderInit();\n\tbogus;\n}\n")
+    t = translate(load(fs))
+    mapped = map_compile_log("0:2(1): error: precision?", t, "fragment")
+    assert mapped.startswith("<generated fragment shader>:2: error: precision?")
+    g = _line_of(t.vertex, "bogus;")
+    mapped = map_compile_log(f"0:{g}(2): error: `bogus' undeclared", t, "vertex")
+    assert mapped.split("\n")[0] == f"{tmp_path / 's.vs'}:4: error: `bogus' undeclared"
+    assert mapped.split("\n")[1].strip() == "bogus;"
+
+
+def test_line_map_is_exact_for_every_body_line() -> None:
+    """Every generated body line maps to the .fs line with the same (rewritten) content."""
+    body = "\n".join(f"float v{i} = {i}.0; // {i}" for i in range(30)) + "\nvoid main(){}\n"
+    text = shader(body)
+    t = tr(body)
+    src_lines = text.split("\n")
+    for g, (line, origin) in enumerate(zip(t.fragment.split("\n"), t.fragment_map), 1):
+        if origin is not None:
+            assert origin[0] == "<string>"
+            assert src_lines[origin[1] - 1] == line
+            assert t.origin("fs", g) == origin
