@@ -28,7 +28,7 @@ test-fast: install
 	OFFSCREEN_ISF_BACKEND=egl $(PYTEST) -m "gl and not slow"
 
 demo: install
-	$(VENV)/bin/offscreen-isf demo -o out/demo.png
+	$(VENV)/bin/offscreen-isf demo
 
 backends: install
 	$(VENV)/bin/offscreen-isf backends

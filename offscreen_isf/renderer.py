@@ -314,6 +314,18 @@ class Renderer:
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
 
     # -- rendering ----------------------------------------------------------------------
+    def compile(self) -> None:
+        """Compile and link the shaders now (otherwise done by the first render).
+
+        Raises :class:`CompileError` with the driver's log mapped to .fs/.vs lines.
+        """
+        ctx = self.context
+        with ctx.current():
+            gl = ctx.gl
+            if self._generation != ctx.generation:
+                with ctx.gl_errors(f"compiling {self.document.name}"):
+                    self._build(gl)
+
     def render(self, time: float = 0.0, date: DateLike = None, *, dtype: str | None = None,
                out: np.ndarray | None = None) -> np.ndarray:
         """Render one frame at ``time`` seconds; returns (height, width, 4), **top row first**.

@@ -51,7 +51,7 @@ def test_backends_command_text() -> None:
 @pytest.mark.gl
 def test_demo_writes_the_pattern(tmp_path, backend: str) -> None:
     out = tmp_path / "demo.png"
-    proc = cli("demo", "-o", str(out), "--size", "33x17", "--backend", backend)
+    proc = cli("demo", "--pattern", "-o", str(out), "--size", "33x17", "--backend", backend)
     assert proc.returncode == 0, proc.stderr
     assert np.array_equal(np.asarray(Image.open(out)), expected(33, 17))
 

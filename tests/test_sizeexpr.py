@@ -183,7 +183,9 @@ def _value(t: tuple) -> float:
         v = _value(t[2])
         if not math.isfinite(v):
             return abs(v) if t[1] == "abs" else v
-        return {"floor": math.floor, "ceil": math.ceil, "abs": abs,
+        # float(): math.floor returns an int, which would lose the sign of -0.0 (1/-0.0 = -inf)
+        return {"floor": lambda x: float(math.floor(x)), "ceil": lambda x: float(math.ceil(x)),
+                "abs": abs,
                 "round": lambda x: math.copysign(math.floor(abs(x) + 0.5), x)}[t[1]](v)
     vals = [_value(c) for c in t[2]]
     if any(math.isnan(v) for v in vals):
