@@ -19,6 +19,9 @@ def main(name: str) -> int:
     except ISFError as exc:
         print(json.dumps({"ok": False, "reason": str(getattr(exc, "args", [exc])[0]).split(" -> ")[0],
                           "fix": getattr(exc, "fix", "") or ""}))
+    except Exception as exc:  # noqa: BLE001 - a probe reports every failure, it hides none
+        print(json.dumps({"ok": False, "reason": f"unexpected {type(exc).__name__}: {exc}"[:500],
+                          "fix": "please report this with the output of `offscreen-isf backends`"}))
     return 0
 
 

@@ -94,26 +94,42 @@ class _Device:
         return "EGL device (software)" if self.software else "EGL device"
 
 
+def _ext(EGL: Any, name: str, restype: Any, *argtypes: Any) -> Any:
+    """An EGL extension function by eglGetProcAddress, called through plain ctypes.
+
+    PyOpenGL's own wrappers for EGL extensions check availability with
+    eglQueryString(<current display>), which fails with EGL_NOT_INITIALIZED before any
+    display exists (seen on NVIDIA): device enumeration must not depend on that.
+    """
+    address = EGL.eglGetProcAddress(name.encode())
+    if not address:
+        raise BackendError(f"{name} is missing from this libEGL", fix=FIX_NO_LIBEGL)
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(address, ctypes.c_void_p).value)
+
+
 def list_devices() -> list[_Device]:
     """EGL devices in selection order: hardware first, NVIDIA by CUDA id, software last."""
     EGL = _egl()
     client_ext = _tokens(EGL.eglQueryString(EGL.EGL_NO_DISPLAY, EGL_EXTENSIONS))
-    if "EGL_EXT_device_enumeration" not in client_ext and "EGL_EXT_device_base" not in client_ext:
+    if not {"EGL_EXT_device_enumeration", "EGL_EXT_device_base"} & client_ext:
         return []
-    from OpenGL.EGL.EXT.device_base import (  # noqa: PLC0415
-        eglQueryDeviceAttribEXT, eglQueryDevicesEXT, eglQueryDeviceStringEXT)
-    count = EGL.EGLint()
-    if not eglQueryDevicesEXT(0, None, ctypes.byref(count)) or count.value <= 0:
+    c_bool, c_int, c_void_p, c_attrib = ctypes.c_uint, ctypes.c_int32, ctypes.c_void_p, ctypes.c_ssize_t
+    query_devices = _ext(EGL, "eglQueryDevicesEXT", c_bool, c_int, ctypes.POINTER(c_void_p),
+                         ctypes.POINTER(c_int))
+    query_string = _ext(EGL, "eglQueryDeviceStringEXT", ctypes.c_char_p, c_void_p, c_int)
+    query_attrib = _ext(EGL, "eglQueryDeviceAttribEXT", c_bool, c_void_p, c_int, ctypes.POINTER(c_attrib))
+    count = c_int(0)
+    if not query_devices(0, None, ctypes.byref(count)) or count.value <= 0:
         return []
-    handles = (EGL.EGLDeviceEXT * count.value)()
-    eglQueryDevicesEXT(count.value, handles, ctypes.byref(count))
+    handles = (c_void_p * count.value)()
+    query_devices(count.value, handles, ctypes.byref(count))
     devices = []
     for handle in handles[: count.value]:
-        exts = _tokens(eglQueryDeviceStringEXT(handle, EGL_EXTENSIONS))
+        exts = _tokens(query_string(handle, EGL_EXTENSIONS))
         cuda_id = None
         if "EGL_NV_device_cuda" in exts:
-            value = EGL.EGLAttrib()
-            if eglQueryDeviceAttribEXT(handle, EGL_CUDA_DEVICE_NV, ctypes.byref(value)):
+            value = c_attrib(0)
+            if query_attrib(handle, EGL_CUDA_DEVICE_NV, ctypes.byref(value)):
                 cuda_id = int(value.value)
         devices.append(_Device(handle, exts, cuda_id))
     # Stable sort: hardware before software, then CUDA order (None last), then EGL order.
@@ -151,7 +167,12 @@ class _Display:
     @classmethod
     def _open(cls, request: str) -> "_Display":
         EGL = _egl()
-        from OpenGL.EGL.EXT.platform_base import eglGetPlatformDisplayEXT  # noqa: PLC0415
+        get_display = _ext(EGL, "eglGetPlatformDisplayEXT", ctypes.c_void_p, ctypes.c_uint,
+                           ctypes.c_void_p, ctypes.c_void_p)
+
+        def eglGetPlatformDisplayEXT(platform: int, native: Any, attribs: Any) -> Any:
+            handle = get_display(platform, native, attribs)
+            return ctypes.cast(ctypes.c_void_p(handle), EGL.EGLDisplay) if handle else None
 
         tried: list[str] = []
         if request != "surfaceless":

@@ -17,20 +17,41 @@ if TYPE_CHECKING:
 READ_TYPES = {"uint8": "GL_UNSIGNED_BYTE", "float32": "GL_FLOAT"}
 
 
+def gpu_flip_pays(ctx: "Context") -> bool:
+    """Whether to flip rows with a GPU blit rather than a CPU copy on this context.
+
+    On a GPU the blit is nearly free and saves a full-frame CPU copy; on CPU rasterisers
+    (llvmpipe, softpipe, swrast) the blit is itself a CPU copy, so flip on the CPU."""
+    renderer = (ctx.info.renderer if ctx.info else "").lower()
+    return not any(name in renderer for name in ("llvmpipe", "softpipe", "swrast", "software"))
+
+
 def read_target(ctx: "Context", target: RenderTarget, out: np.ndarray | None = None,
-                dtype: str | None = None) -> np.ndarray:
+                dtype: str | None = None, scratch: dict | None = None,
+                flip_on_gpu: bool = False) -> np.ndarray:
     """Pixels of ``target`` as an (height, width, 4) array, **top row first** (image order).
 
     dtype defaults to uint8 for ``rgba8`` targets and float32 for ``rgba32f``; pass
     ``"uint8"`` or ``"float32"`` to convert (GL converts, clamping floats to 0..1 for uint8).  ``out`` (same
     shape and dtype, C-contiguous) is filled and returned when given, avoiding an
-    allocation per frame.  The context must be current on this thread.
+    allocation per frame.  ``scratch`` (a dict the caller keeps) holds the bottom-up
+    staging buffer between calls.  The context must be current on this thread.
     """
     gl = ctx.gl
     dtype = dtype or FORMATS[target.format][2]
     pixel_type = READ_TYPES[dtype]
     shape = (target.height, target.width, 4)
-    bottom_up = np.empty(shape, dtype=dtype)
+    if out is not None and (out.shape != shape or out.dtype != np.dtype(dtype) or not out.flags.c_contiguous):
+        raise InputError(f"out must be a C-contiguous {shape} {dtype} array, got {out.shape} {out.dtype}")
+    if flip_on_gpu:
+        return _read_flipped_on_gpu(ctx, target, out, dtype, shape)
+    key = (shape, dtype)
+    bottom_up = scratch.get(key) if scratch is not None else None
+    if bottom_up is None:
+        bottom_up = np.empty(shape, dtype=dtype)
+        if scratch is not None:
+            scratch.clear()          # one staging buffer per caller: sizes rarely change
+            scratch[key] = bottom_up
     with ctx.gl_errors("reading pixels back"):
         gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, target.framebuffer)
         gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
@@ -38,8 +59,30 @@ def read_target(ctx: "Context", target: RenderTarget, out: np.ndarray | None = N
                         bottom_up)
         gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, 0)
     if out is None:
-        return np.ascontiguousarray(bottom_up[::-1])
-    if out.shape != shape or out.dtype != np.dtype(dtype):
-        raise InputError(f"out must be {shape} {dtype}, got {out.shape} {out.dtype}")
+        out = np.empty(shape, dtype=dtype)
     np.copyto(out, bottom_up[::-1])
+    return out
+
+
+def _read_flipped_on_gpu(ctx: "Context", target: RenderTarget, out: np.ndarray | None,
+                         dtype: str, shape: tuple[int, int, int]) -> np.ndarray:
+    """Blit ``target`` upside down into a pooled target, then read it straight into ``out``:
+    GL returns rows bottom-first, so the result is top-row-first with no CPU copy."""
+    gl = ctx.gl
+    if out is None:
+        out = np.empty(shape, dtype=dtype)
+    staging = ctx.pool.acquire(target.width, target.height, target.format)
+    try:
+        with ctx.gl_errors("reading pixels back"):
+            gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, target.framebuffer)
+            gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, staging.framebuffer)
+            w, h = target.width, target.height
+            gl.glBlitFramebuffer(0, 0, w, h, 0, h, w, 0, gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+            gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, staging.framebuffer)
+            gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
+            gl.glReadPixels(0, 0, w, h, gl.GL_RGBA, getattr(gl, READ_TYPES[dtype]), out)
+            gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, 0)
+            gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, 0)
+    finally:
+        ctx.pool.release(staging)
     return out

@@ -38,7 +38,7 @@ from .errors import CompileError, InputError, ResourceLimitError
 from .images import load_image, to_rgba
 from .lifecycle import State
 from .pool import RenderTarget
-from .readback import read_target
+from .readback import gpu_flip_pays, read_target
 from .translate import Translation, map_compile_log, translate
 
 __all__ = ["Renderer", "render"]
@@ -117,11 +117,14 @@ class Renderer:
         self._program = self._vao = self._vbo = self._blank = 0
         self._locations: dict[str, int] = {}
         self._uniform_cache: dict[str, tuple[Any, ...]] = {}
+        self._scratch: dict = {}   # readback staging buffer, reused across frames
         self._uniform_types = {u.name: u.glsl_type for u in self.translation.uniforms}
         self._samplers = self.document.image_names()
         self._owns_context = context is None
         self.context = context if context is not None else Context(backend).open()
         self.context.register_owner(self)
+        #: flip rows to top-first with a GPU blit (GPUs) or a CPU copy (llvmpipe); see readback
+        self.flip_on_gpu = gpu_flip_pays(self.context)
         self._released = False
         if inputs:
             self.set_inputs(**inputs)
@@ -350,7 +353,8 @@ class Renderer:
                     fmt = dtype or ("float32" if final.format == "rgba32f" else "uint8")
                     if fmt not in ("uint8", "float32"):
                         raise InputError(f"dtype must be 'uint8' or 'float32', got {dtype!r}")
-                    result = read_target(ctx, final, out=out, dtype=fmt)
+                    result = read_target(ctx, final, out=out, dtype=fmt, scratch=self._scratch,
+                                         flip_on_gpu=self.flip_on_gpu)
                 finally:
                     last = self.document.passes[-1]
                     if last.target is None or last.target not in self._persistent:

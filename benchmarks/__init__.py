@@ -1,0 +1,1 @@
+"""offscreen-isf benchmarks (``make bench``)."""
