@@ -13,11 +13,12 @@ from .errors import (BackendError, CompileError, ContextLostError, InputError, I
                      LifecycleError, ParseError, RenderError, RenderTimeout, ResourceLimitError,
                      ThreadError)
 from .lifecycle import Event, State
+from .output import to_pil, write_png
 from .renderer import Renderer, render
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "Document", "Renderer", "render", "Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
+__all__ = ["load", "Document", "Renderer", "render", "to_pil", "write_png", "Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
            "CompileError", "InputError", "BackendError", "LifecycleError", "ThreadError",
            "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderError", "__version__"]
 
