@@ -96,6 +96,7 @@ class Context:
         self.generation = 0                   # bumped on every (re)open
         self.info: Any = None                 # BackendInfo once open
         self.max_texture_size = 0
+        self.extensions: frozenset[str] = frozenset()   # GL extension names of the open context
         self.lost_reason = ""
         from .pool import BufferPool  # noqa: PLC0415
 
@@ -151,6 +152,9 @@ class Context:
                                     text(GL.GL_VERSION), text(GL.GL_SHADING_LANGUAGE_VERSION),
                                     self._native.device_description())
             self.max_texture_size = int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE))
+            count = int(GL.glGetIntegerv(GL.GL_NUM_EXTENSIONS))
+            self.extensions = frozenset(GL.glGetStringi(GL.GL_EXTENSIONS, i).decode("ascii", "replace")
+                                        for i in range(count))
         finally:
             self._native.release()
         if not self.info.version:

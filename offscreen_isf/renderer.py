@@ -7,7 +7,8 @@ Flow per frame (SPEC §12, VVISF-GL's ``ISFScene::_render``, with DESIGN.md's ch
 2. for each pass: draw into a *fresh* pooled target (RGBA8, or RGBA32F for FLOAT), with
    every sampler bound to the buffer it held before this pass; then the pass's TARGET
    points at the new buffer (read-after-write within a frame; self-feedback reads the
-   previous contents); no blending, each pass cleared to (0,0,0,0);
+   previous contents); no blending; each pass is cleared to (0,0,0,0) first whenever a
+   pixel could stay unwritten (custom vertex shader, ``discard``);
 3. read the last pass back (top row first); reset events, FRAMEINDEX += 1; temporary
    targets go back to the pool (a temporary target read before it is written this frame
    reads transparent black).
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +40,7 @@ from .errors import CompileError, InputError, ResourceLimitError
 from .images import load_image, to_rgba
 from .lifecycle import State
 from .pool import RenderTarget
-from .readback import gpu_flip_pays, read_target
+from .readback import best_flip_mode, read_target
 from .translate import Translation, map_compile_log, translate
 
 __all__ = ["Renderer", "render"]
@@ -120,11 +122,17 @@ class Renderer:
         self._scratch: dict = {}   # readback staging buffer, reused across frames
         self._uniform_types = {u.name: u.glsl_type for u in self.translation.uniforms}
         self._samplers = self.document.image_names()
+        # The default quad covers every pixel centre, so a pass leaves no pixel unwritten
+        # unless a custom vertex shader moves it or the fragment shader can `discard`: only
+        # then is the (costly on llvmpipe) clear to (0,0,0,0) observable.  Conservative: a
+        # `discard` in a comment also keeps the clear.
+        self._clear_passes = (self.document.vertex_source is not None
+                              or re.search(r"\bdiscard\b", self.translation.fragment) is not None)
         self._owns_context = context is None
         self.context = context if context is not None else Context(backend).open()
         self.context.register_owner(self)
-        #: flip rows to top-first with a GPU blit (GPUs) or a CPU copy (llvmpipe); see readback
-        self.flip_on_gpu = gpu_flip_pays(self.context)
+        #: how rows become top-first on readback (readback.FLIP_MODES), chosen per backend
+        self.row_flip = best_flip_mode(self.context)
         self._released = False
         if inputs:
             self.set_inputs(**inputs)
@@ -354,7 +362,7 @@ class Renderer:
                     if fmt not in ("uint8", "float32"):
                         raise InputError(f"dtype must be 'uint8' or 'float32', got {dtype!r}")
                     result = read_target(ctx, final, out=out, dtype=fmt, scratch=self._scratch,
-                                         flip_on_gpu=self.flip_on_gpu)
+                                         flip=self.row_flip)
                 finally:
                     last = self.document.passes[-1]
                     if last.target is None or last.target not in self._persistent:
@@ -389,7 +397,11 @@ class Renderer:
                     w, h = sizes[p.target]
                 is_float = bool(target_def and target_def.float)
                 output = pool.acquire(w, h, "rgba32f" if is_float else "rgba8")
-                self._clear(gl, output)
+                if self._clear_passes:
+                    self._clear(gl, output)
+                else:
+                    gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, output.framebuffer)
+                    gl.glViewport(0, 0, w, h)
                 self._set_uniform(gl, "PASSINDEX", index)
                 self._set_uniform(gl, "RENDERSIZE", (w, h))
                 self._bind_samplers(gl, sizes, temporary)

@@ -330,17 +330,37 @@ def test_compile_error_points_at_the_fs_line(tmp_path, shared_ctx) -> None:
     assert "broken.fs:5" in str(info.value)
 
 
-def test_gpu_and_cpu_row_flip_agree(shared_ctx) -> None:
-    """Readback flips rows on the GPU (blit) or the CPU (copy) per backend: same pixels."""
+def test_every_row_flip_mode_agrees(shared_ctx) -> None:
+    """Readback makes rows top-first by Mesa's pack-invert, a GPU blit or a CPU copy,
+    chosen per backend: all give the same pixels."""
+    from offscreen_isf.readback import FLIP_MODES
+
     src = isf({"PASSES": [{"TARGET": "f", "FLOAT": True}]},
               "void main() { gl_FragColor = vec4(isf_FragNormCoord, gl_FragCoord.x / 7.0, 1.5); }")
+    modes = [m for m in FLIP_MODES if m != "mesa_invert" or "GL_MESA_pack_invert" in shared_ctx.extensions]
+    results = {}
     with oi.Renderer(src, (7, 5), context=shared_ctx) as r:
-        r.flip_on_gpu = False
-        cpu = r.render()
-        r.flip_on_gpu = True
-        gpu = r.render()
-        out = np.empty_like(gpu)
-        assert r.render(out=out) is out
+        assert r.row_flip in FLIP_MODES
+        for mode in modes:
+            r.row_flip = mode
+            results[mode] = r.render()
+            out = np.empty_like(results[mode])
+            assert r.render(out=out) is out
+            np.testing.assert_array_equal(out, results[mode])
+    cpu = results["cpu"]
     assert cpu.dtype == np.float32 and cpu[0, 0, 1] > cpu[-1, 0, 1]   # top row first
-    np.testing.assert_array_equal(cpu, gpu)
-    np.testing.assert_array_equal(out, gpu)
+    for mode in modes:
+        np.testing.assert_array_equal(results[mode], cpu, err_msg=mode)
+
+
+def test_discarded_pixels_are_cleared_each_pass(shared_ctx) -> None:
+    """Each pass starts from (0,0,0,0): pixels a shader discards stay transparent black,
+    also when the pooled buffer held other pixels before."""
+    fill = isf({}, "void main() { gl_FragColor = vec4(1.0); }")
+    holes = isf({}, "void main() { if (gl_FragCoord.x < 2.0) discard; gl_FragColor = vec4(0.5, 0.5, 0.5, 1.0); }")
+    with oi.Renderer(fill, (4, 2), context=shared_ctx) as r:
+        assert (r.render() == 255).all()        # leaves a white 4x2 target in the pool
+    with oi.Renderer(holes, (4, 2), context=shared_ctx) as r:
+        img = r.render()
+    assert (img[:, :2] == 0).all()
+    assert_u8(img[:, 2:], np.full((2, 2, 4), [0.5, 0.5, 0.5, 1.0]))
