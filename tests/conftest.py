@@ -18,6 +18,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "isf-corpus"
+#: Skip marker for tests that read the shared ISF corpus (CI has it beside the clone).
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
 CHILD_TIMEOUT = float(os.environ.get("OFFSCREEN_ISF_TEST_CHILD_TIMEOUT", "600"))
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .conftest import REPO, SHARED
+from .conftest import REPO, SHARED, needs_corpus
 
 CORPUS = SHARED / "isf-corpus"
 GRADIENT = """/*{ "ISFVSN": "2", "INPUTS": [
@@ -75,6 +75,7 @@ def test_render_errors_are_clear(shader: Path, tmp_path: Path) -> None:
     assert proc.returncode == 2 and "missing.fs" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@needs_corpus
 def test_info_text_and_json() -> None:
     path = CORPUS / "ISF-Files" / "ISF" / "Auto Levels.fs"
     proc = cli("info", str(path))

@@ -13,6 +13,8 @@ from PIL import Image
 
 import offscreen_isf as oi
 
+from .conftest import needs_corpus, run_child
+
 pytestmark = pytest.mark.gl
 
 
@@ -304,8 +306,8 @@ def test_audio_texture_layout(shared_ctx) -> None:
     assert (img[..., 3] == 255).all()
 
 
+@needs_corpus
 def test_determinism_across_processes(tmp_path, backend) -> None:
-    from .conftest import run_child
 
     code = f"""
 import hashlib, offscreen_isf as oi
