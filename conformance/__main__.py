@@ -1,0 +1,93 @@
+"""``python -m conformance``: run the own cases (and, with ``--corpus``, the corpus comparison)
+on one backend, write the HTML report + JSON summary, print one summary line.
+
+Exit status 0 when every own case passes (known bugs marked xfail aside) and, in corpus
+mode, the pass rate reaches ``--min-pass-rate`` and every failing shader is explained in
+``conformance/known-differences.json``; 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import offscreen_isf as oi
+
+from . import corpus as corpus_mode
+from .report import ImageWriter, summary_line, write_report
+from .runner import run_cases, summarise_cases
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    ap = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", default=None, help="osmesa / egl (default: OFFSCREEN_ISF_BACKEND, then platform)")
+    ap.add_argument("--corpus", nargs="?", const=str(corpus_mode.CORPUS), default=None, metavar="DIR",
+                    help=f"also compare the corpus (default DIR: {corpus_mode.CORPUS})")
+    ap.add_argument("--references", default=str(corpus_mode.REFERENCES), metavar="DIR",
+                    help="reference images and conditions.json")
+    ap.add_argument("--no-cases", action="store_true", help="skip the own cases")
+    ap.add_argument("--filter", default="", help="only cases / shaders whose name contains this text")
+    ap.add_argument("--out", default=None, help="report folder (default: out/conformance/<backend>)")
+    ap.add_argument("--images", choices=("failing", "all", "none"), default="failing",
+                    help="corpus frame images to keep (own cases always keep theirs)")
+    ap.add_argument("--min-pass-rate", type=float, default=0.97, help="corpus bar (default 0.97)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="only the summary line")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, report, and return the exit status."""
+    args = parse_args(argv)
+    log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    warnings.simplefilter("ignore", category=Warning)   # corpus quirks warn; the report has the facts
+    with oi.Context(args.backend) as ctx:
+        backend = ctx.backend
+        out = Path(args.out) if args.out else corpus_mode.REPO / "out" / "conformance" / backend
+        writer = ImageWriter(out)
+        info = ctx.info
+        summary: dict[str, Any] = {"backend": backend, "renderer": getattr(info, "renderer", ""),
+                                   "gl_version": getattr(info, "version", "")}
+        cases: list[dict[str, Any]] = []
+        shaders: list[dict[str, Any]] = []
+        skipped: dict[str, str] = {}
+        known: dict[str, dict[str, Any]] = {}
+        ok = True
+        if not args.no_cases:
+            results = run_cases(ctx, args.filter, writer)
+            for r in results:
+                if r.status != "pass":
+                    log(f"case {r.status:6} {r.name}: {r.detail or r.xfail}")
+            summary["cases"] = summarise_cases(results)
+            cases = [r.as_dict() for r in results]
+            ok &= not summary["cases"]["failing"]
+        corpus_dir = Path(args.corpus) if args.corpus else None
+        if corpus_dir is not None and not (Path(args.references) / "conditions.json").is_file():
+            if args.references == str(corpus_mode.REFERENCES):
+                log(f"corpus skipped: no references at {args.references}")
+                corpus_dir = None
+            else:
+                raise SystemExit(f"--references {args.references}: no conditions.json there")
+        if corpus_dir is not None:
+            def sink_for(res: corpus_mode.ShaderResult) -> ImageWriter | None:
+                keep = args.images == "all" or (args.images == "failing" and res.status != "pass")
+                return writer if keep else None
+
+            results_c, skipped, known = corpus_mode.run_corpus(
+                ctx, corpus_dir, Path(args.references), args.filter, sink_for, log)
+            summary["corpus"] = corpus_mode.summarise(results_c, skipped, known)
+            shaders = [r.as_dict() for r in results_c]
+            ok &= (summary["corpus"]["pass_rate"] >= args.min_pass_rate
+                   and not summary["corpus"]["unexplained"])
+    summary["ok"] = bool(ok)
+    html_path, json_path = write_report(out, summary, cases, shaders, skipped, known)
+    log(f"report: {html_path}  summary: {json_path}")
+    print(summary_line(summary))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+varying float ramp;
+void main() {
+    isf_vertShaderInit();
+    ramp = isf_FragNormCoord.y;
+}

@@ -1,0 +1,144 @@
+"""Oracle helpers shared by the conformance cases, the runner and the tests.
+
+Everything here is plain numpy: expected images are derived from the ISF rules (SPEC /
+DESIGN), never from a rendering.  Arrays are (height, width, 4), **top row first** (the
+public API's output convention); GL's bottom-up row y is ``H - 1 - row``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: RGBA8 writes round to nearest; GL allows either neighbour at (near-)ties (NVIDIA stores
+#: 0.5 as 127, Mesa as 128), so an 8-bit result may differ from the oracle by this many LSB.
+U8_TIES_LSB = 1
+#: corpus mode: a pixel is "within tolerance" when every channel is within this many LSB ...
+CORPUS_TOLERANCE = 2
+#: ... and a frame passes when at least this share of its pixels is.
+CORPUS_PIXEL_SHARE = 0.99
+
+
+def u8(x: np.ndarray | float | list[float]) -> np.ndarray:
+    """What an RGBA8 write stores for float ``x``: clamp to [0, 1], round to nearest."""
+    return np.round(np.clip(np.asarray(x, np.float64), 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def solid(width: int, height: int, rgba: list[float] | tuple[float, ...]) -> np.ndarray:
+    """A (height, width, 4) float64 image of one colour."""
+    return np.broadcast_to(np.asarray(rgba, np.float64), (height, width, 4)).copy()
+
+
+def unknown(width: int, height: int) -> np.ndarray:
+    """An expected image where nothing is checked yet (NaN = don't care)."""
+    return np.full((height, width, 4), np.nan)
+
+
+def pixel_centres(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """gl_FragCoord.x and .y of every output pixel, each (height, width), top row first.
+
+    SPEC §10: fragment i has gl_FragCoord.x = i + 0.5; y counts from the bottom.
+    """
+    x = np.arange(width) + 0.5
+    y = (np.arange(height) + 0.5)[::-1]
+    return np.broadcast_to(x, (height, width)).copy(), np.broadcast_to(y[:, None], (height, width)).copy()
+
+
+def norm_coord(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """isf_FragNormCoord (SPEC §7/§10): gl_FragCoord / RENDERSIZE, (0,0) bottom-left."""
+    x, y = pixel_centres(width, height)
+    return x / width, y / height
+
+
+def gl_rows(image: np.ndarray) -> np.ndarray:
+    """Top-row-first image -> GL texel order (row 0 = bottom)."""
+    return np.asarray(image)[::-1]
+
+
+def texel(image: np.ndarray, x: int, y_from_bottom: int) -> np.ndarray:
+    """Texel (x, y) of a top-row-first image, in GL coordinates, clamped to the edge."""
+    h, w = image.shape[:2]
+    return np.asarray(image)[h - 1 - min(max(y_from_bottom, 0), h - 1), min(max(x, 0), w - 1)]
+
+
+def sample_linear(image: np.ndarray, u: float, v: float) -> np.ndarray:
+    """GL_LINEAR + GL_CLAMP_TO_EDGE lookup at normalised (u, v) (v from the bottom), no
+    mipmaps (SPEC §10).  ``image`` is top row first, float or uint8; returns float64 0..1
+    for uint8 input."""
+    img = np.asarray(image, np.float64)
+    if np.asarray(image).dtype == np.uint8:
+        img = img / 255.0
+    tex = img[::-1]
+    h, w = tex.shape[:2]
+    fx, fy = u * w - 0.5, v * h - 0.5
+    x0, y0 = math.floor(fx), math.floor(fy)
+    ax, ay = fx - x0, fy - y0
+
+    def at(x: int, y: int) -> np.ndarray:
+        return tex[min(max(y, 0), h - 1), min(max(x, 0), w - 1)]
+
+    return ((1 - ax) * (1 - ay) * at(x0, y0) + ax * (1 - ay) * at(x0 + 1, y0)
+            + (1 - ax) * ay * at(x0, y0 + 1) + ax * ay * at(x0 + 1, y0 + 1))
+
+
+def round_half_away(x: float) -> int:
+    """C ``round()``: halves away from zero (Python's round() is half-to-even)."""
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def target_size(value: float) -> int:
+    """DESIGN: a pass target's size is max(1, round(expr))."""
+    return max(1, round_half_away(value))
+
+
+@dataclass
+class FrameMetrics:
+    """How far one rendered frame is from its reference (reference = oracle or VVISF-GL)."""
+
+    max_abs: int            # largest per-channel difference, in 1/255 steps (or float units*255)
+    share_off: float        # share of checked pixels with some channel off by more than the tolerance
+    psnr: float             # dB over the checked pixels (inf when identical)
+    checked: int            # number of pixels compared
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        """JSON-friendly (inf PSNR becomes None)."""
+        return {"max_abs": self.max_abs, "share_off": round(self.share_off, 6),
+                "psnr": None if math.isinf(self.psnr) else round(self.psnr, 2), "checked": self.checked}
+
+
+def metrics(ours: np.ndarray, reference: np.ndarray, tolerance: float,
+            mask: np.ndarray | None = None) -> FrameMetrics:
+    """Compare two images in 0..255 units (uint8, or float scaled by 255).
+
+    ``tolerance``: a pixel is off when any channel differs by more than this.  ``mask``
+    (H, W, 4) bool: channels to check (default: all).
+    """
+    a = np.asarray(ours, np.float64)
+    b = np.asarray(reference, np.float64)
+    diff = np.abs(a - b)
+    if mask is None:
+        mask = np.ones(diff.shape, bool)
+    diff = np.where(mask, diff, 0.0)
+    checked_px = mask.any(axis=2)
+    checked = int(checked_px.sum())
+    if checked == 0:
+        return FrameMetrics(0, 0.0, math.inf, 0)
+    off = (diff > tolerance + 1e-9).any(axis=2) & checked_px
+    mse = float((diff[mask] ** 2).mean())
+    psnr = math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+    return FrameMetrics(int(math.ceil(diff.max() - 1e-9)), float(off.sum() / checked), psnr, checked)
+
+
+def amplified_difference(ours: np.ndarray, reference: np.ndarray, gain: float = 16.0) -> np.ndarray:
+    """|ours - reference| of RGB (max with alpha's difference in every channel), times
+    ``gain``, as an opaque uint8 RGBA image for the report."""
+    a = np.asarray(ours, np.float64)
+    b = np.asarray(reference, np.float64)
+    d = np.abs(a - b)
+    rgb = np.maximum(d[..., :3], d[..., 3:4])
+    out = np.empty(a.shape[:2] + (4,), np.uint8)
+    out[..., :3] = np.clip(np.nan_to_num(rgb) * gain, 0, 255).astype(np.uint8)
+    out[..., 3] = 255
+    return out
