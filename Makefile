@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-fast demo backends clean
+.PHONY: install test test-fast demo backends clean fuzz bench conformance
 
 install: $(STAMP)
 
@@ -27,11 +27,37 @@ test-fast: install
 	OFFSCREEN_ISF_BACKEND=osmesa $(PYTEST) -m "not slow"
 	OFFSCREEN_ISF_BACKEND=egl $(PYTEST) -m "gl and not slow"
 
+# Own rule cases + corpus comparison with the VVISF-GL references, on both software backends;
+# reports in out/conformance/<backend>/index.html.
+conformance: install
+	OFFSCREEN_ISF_BACKEND=osmesa $(PY) -m conformance --corpus
+	OFFSCREEN_ISF_BACKEND=egl $(PY) -m conformance --corpus
+
+# End-to-end fuzz (parse -> translate -> compile -> render; issue 9): 10,000 cases per
+# backend, in a child interpreter with a per-case deadline.  `make test` runs a sample.
+FUZZ_CASES ?= 10000
+fuzz: install
+	OFFSCREEN_ISF_BACKEND=osmesa ISF_E2E_FUZZ_CASES=$(FUZZ_CASES) $(PYTEST) -s tests/test_fuzz.py
+	OFFSCREEN_ISF_BACKEND=egl ISF_E2E_FUZZ_CASES=$(FUZZ_CASES) $(PYTEST) -s -m gl tests/test_fuzz.py
+
 demo: install
 	$(VENV)/bin/offscreen-isf demo
 
 backends: install
 	$(VENV)/bin/offscreen-isf backends
+
+# Benchmark suite (issue 8): offscreen-isf vs a raw PyOpenGL loop, moderngl and pyvvisf 0.9.0 on
+# every backend that opens here; writes out/bench/{results.json,table.txt,ratios.png}.
+# pyvvisf lives in its own venv (.bench/); if it cannot be installed it is reported unavailable.
+BENCH_PYVVISF := .bench/pyvvisf-venv
+bench: install $(VENV)/.bench-installed
+	-@test -x $(BENCH_PYVVISF)/bin/python || { $(PYTHON) -m venv $(BENCH_PYVVISF) && \
+	  $(BENCH_PYVVISF)/bin/pip install -q pyvvisf==0.9.0 PyOpenGL-accelerate psutil; }
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -10,7 +10,8 @@ from . import errors
 from .context import Context
 from .document import Document, load
 from .errors import (BackendError, CompileError, ContextLostError, InputError, ISFError,
-                     LifecycleError, ParseError, RenderError, RenderTimeout, ResourceLimitError,
+                     LifecycleError, ParseError, RenderCrashed, RenderError, RenderTimeout,
+                     ResourceLimitError,
                      ThreadError)
 from .lifecycle import Event, State
 from .output import to_pil, write_png
@@ -20,7 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = ["load", "Document", "Renderer", "render", "to_pil", "write_png", "Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
            "CompileError", "InputError", "BackendError", "LifecycleError", "ThreadError",
-           "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderError", "__version__"]
+           "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderCrashed", "RenderError", "__version__"]
 
 
 def __getattr__(name: str) -> object:

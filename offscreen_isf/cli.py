@@ -1,33 +1,80 @@
 """The ``offscreen-isf`` command line.
 
-Subcommands: ``render`` (an ISF file to PNG frames), ``info`` (what a shader declares),
-``validate`` (parse + compile files or folders), ``backends`` (what can render here, and
-how to fix what cannot) and ``demo`` (the bundled example, or ``--pattern`` for the
-built-in test pattern).
-Every deliberate failure prints ``error: ...`` (and ``fix: ...``) and exits 2;
-success exits 0.
+Subcommands: ``render`` (an ISF file to an image, a numbered sequence, a video or raw RGBA
+on stdout: frame ranges, pre-roll, resume; see :mod:`offscreen_isf.batch` and
+``docs/render-farm.md``), ``info`` (what a shader declares), ``validate`` (parse + compile
+files or folders), ``backends`` (what can render here, and how to fix what cannot) and
+``demo`` (the bundled example, or ``--pattern`` for the built-in test pattern).
+
+Every deliberate failure prints one line ``error: ...`` (and ``fix: ...`` when there is
+one) to stderr, with no traceback unless ``--debug``.  Exit codes:
+
+====  ====================================================================================
+code  meaning
+====  ====================================================================================
+0     success
+1     ``validate``: some shader failed; ``backends``: no usable backend
+2     usage: bad or contradictory arguments (argparse's code)
+3     shader: parse or compile error (also: shader file not found)
+4     backend: no usable GL backend, context lost, driver/GL error
+5     input: a bad ``--set``/``--image``/``--audio`` value or file, size over the GL limit
+6     I/O: an output could not be written (disk, permissions, ffmpeg failed, broken pipe)
+70    internal error (a bug: please report it with the ``--debug`` traceback)
+130   interrupted (SIGINT, or SIGTERM from a scheduler)
+====  ====================================================================================
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
+import shlex
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from .errors import ISFError
+from .batch import OutputError, RenderOptions, UsageError
+from .errors import (BackendError, CompileError, InputError, ISFError, LifecycleError, ParseError,
+                     RenderCrashed, RenderError, RenderTimeout, ResourceLimitError)
 
-EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_SHADER, EXIT_BACKEND, EXIT_INPUT, EXIT_IO = 3, 4, 5, 6
+EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
+EXIT_ERROR = EXIT_USAGE   # kept for callers of the old name
+
+#: exception type -> exit code, most specific first
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (UsageError, EXIT_USAGE),
+    (ParseError, EXIT_SHADER), (CompileError, EXIT_SHADER),
+    (BackendError, EXIT_BACKEND), (LifecycleError, EXIT_BACKEND), (RenderError, EXIT_BACKEND),
+    (RenderTimeout, EXIT_BACKEND), (RenderCrashed, EXIT_BACKEND),
+    (InputError, EXIT_INPUT), (ResourceLimitError, EXIT_INPUT),
+    (OutputError, EXIT_IO), (OSError, EXIT_IO),
+)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The documented exit code for an exception (table in the module docstring)."""
+    for kind, code in EXIT_CODES:
+        if isinstance(exc, kind):
+            return code
+    if isinstance(exc, ISFError):   # e.g. a crashed render child: runtime failures are the backend's
+        return EXIT_BACKEND if isinstance(exc, RuntimeError) else EXIT_FAIL
+    return EXIT_INTERNAL
 
 
 def _size(text: str) -> tuple[int, int]:
+    """``"WxH"`` -> (width, height) in pixels."""
     try:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must look like 1920x1080, got {text!r}") from None
+    if w < 1 or h < 1:
+        raise argparse.ArgumentTypeError(f"size must be at least 1x1 pixels, got {text!r}")
     return w, h
 
 
@@ -64,9 +111,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .output import write_png  # noqa: PLC0415
 
     if not args.pattern:
-        args.shader, args.time, args.frames, args.fps, args.inputs = str(EXAMPLE), 0.0, 60, 30.0, []
-        args.dtype = None
-        return cmd_render(args)
+        argv = ["render", str(EXAMPLE), "-o", args.output, "--size", f"{args.size[0]}x{args.size[1]}",
+                "--frames", "0-59", "--fps", "30"] + (["-q"] if args.quiet else [])
+        if args.backend:
+            argv += ["--backend", args.backend]
+        return cmd_render(build_parser().parse_args(argv))
     from .testpattern import TestPattern  # noqa: PLC0415
 
     with Context(args.backend) as ctx:
@@ -75,60 +124,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _parse_input(doc: Any, assignment: str) -> tuple[str, Any]:
-    """``name=value`` -> (name, value) typed by the input's declaration.
+def _render_options(args: argparse.Namespace) -> RenderOptions:
+    """Check the render flags' combinations and turn them into :class:`RenderOptions`."""
+    from .batch import default_jobs, parse_frames  # noqa: PLC0415
 
-    Numbers and JSON arrays are parsed as JSON; ``a,b[,c,d]`` is a vector; anything else
-    (a path, a LABELS entry, true/false words) is passed as text for the input to coerce.
-    """
-    from .errors import InputError  # noqa: PLC0415
-
-    name, sep, text = assignment.partition("=")
-    if not sep:
-        raise InputError(f"--input expects name=value, got {assignment!r}")
-    inp = doc.input(name.strip())
-    if inp.is_image:
-        return inp.name, text
-    lowered = text.strip().lower()
-    words = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
-    if lowered in words:
-        return inp.name, words[lowered]
-    try:
-        value: Any = json.loads(text)
-    except ValueError:
-        value = [float(v) for v in text.split(",")] if "," in text else text
-    return inp.name, value
-
-
-def _frame_path(pattern: str, index: int, frames: int) -> str:
-    if frames == 1 and "%" not in pattern:
-        return pattern
-    if "%" not in pattern:
-        stem, dot, ext = pattern.rpartition(".")
-        pattern = f"{stem}_%04d.{ext}" if dot else f"{pattern}_%04d"
-    return pattern % index
+    if args.fps is not None and args.fps <= 0:
+        raise UsageError("--fps must be > 0")
+    fps = args.fps or 30.0
+    if args.frames is not None and args.duration is not None:
+        raise UsageError("give --frames or --duration, not both")
+    if args.duration is not None:
+        if args.duration <= 0:
+            raise UsageError("--duration must be > 0 seconds")
+        count = max(1, round(args.duration * fps))
+        frames, offset = (0, count - 1), args.time or 0.0
+    elif args.frames is not None:
+        frames, offset = parse_frames(args.frames), args.time or 0.0
+    else:                                   # one frame: at --time (default 0)
+        frames, offset = (0, 0), args.time or 0.0
+    if args.timeout is not None and (not args.isolate or args.timeout <= 0):
+        raise UsageError("--timeout needs --isolate and a positive number of seconds")
+    if args.preroll is not None and args.preroll < 0:
+        raise UsageError("--preroll must be >= 0")
+    if args.jobs is not None and args.jobs < 0:
+        raise UsageError("--jobs must be >= 0")
+    date = None
+    if args.date and args.date != "now":
+        try:
+            date = _dt.datetime.fromisoformat(args.date)
+        except ValueError:
+            raise UsageError(f"--date takes YYYY-MM-DD[THH:MM:SS] or 'now', got {args.date!r}") from None
+    return RenderOptions(
+        shader=args.shader, size=args.size, output=args.output, frames=frames, fps=fps, offset=offset,
+        sets=list(args.sets), images=list(args.images), audios=list(args.audios), dtype=args.dtype,
+        backend=args.backend, preroll=args.preroll, resume=args.resume,
+        jobs=default_jobs() if args.jobs is None else args.jobs, png_level=args.png_level, date=date,
+        codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt,
+        video_args=[a for v in args.video_args for a in shlex.split(v)],
+        progress=False if args.quiet else None,
+        isolate=args.isolate, timeout=args.timeout, max_size=args.max_size,
+        memory_budget=args.memory_budget, root=args.root, allow_paths=list(args.allow_paths))
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from tqdm import tqdm  # noqa: PLC0415
+    """``offscreen-isf render``: frames, sequences, video or raw RGBA (see :mod:`.batch`)."""
+    from .batch import run_render  # noqa: PLC0415
 
-    from .output import write_png  # noqa: PLC0415
-    from .renderer import Renderer  # noqa: PLC0415
-
-    if args.frames < 1 or args.fps <= 0:
-        raise argparse.ArgumentTypeError("--frames must be >= 1 and --fps > 0")
-    with Renderer(args.shader, args.size, backend=args.backend) as r:
-        r.set_inputs(**dict(_parse_input(r.document, a) for a in args.inputs))
-        times = [args.time + i / args.fps for i in range(args.frames)]
-        written = []
-        show = args.frames > 1 and not args.quiet
-        for i, (t, frame) in enumerate(tqdm(r.render_frames(times, dtype=args.dtype), total=len(times),
-                                            unit="frame", disable=not show, desc="render")):
-            written.append(write_png(_frame_path(args.output, i, args.frames), frame))
-        ctx = r.context
-        where = str(written[0]) if len(written) == 1 else f"{len(written)} frames {written[0]} .. {written[-1]}"
-        if not args.quiet:
-            print(f"wrote {where} ({args.size[0]}x{args.size[1]}) with {ctx.backend}: {ctx.info.renderer}")
+    opts = _render_options(args)
+    summary = run_render(opts)
+    if args.json:
+        text = json.dumps(summary, indent=2)
+        print(text, file=sys.stderr if args.output == "-" else sys.stdout)
+    elif not args.quiet:
+        first, last = summary["frames"]
+        what = f"frame {first}" if first == last else f"frames {first}-{last}"
+        where = summary["output"]
+        parts = [f"{summary['written']} written"]
+        if summary["skipped"]:
+            parts.append(f"{summary['skipped']} already complete")
+        if summary["prerolled"]:
+            parts.append(f"{summary['prerolled']} pre-rolled")
+        engine = f" with {summary['backend']}: {summary['renderer']}" if summary["backend"] else ""
+        print(f"{what} -> {where} ({opts.size[0]}x{opts.size[1]}; {', '.join(parts)}){engine}",
+              file=sys.stderr if args.output == "-" else sys.stdout)
     return EXIT_OK
 
 
@@ -225,67 +283,189 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if failed == 0 else EXIT_FAIL
 
 
+def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None:
+    p.add_argument("shader", help="the .fs file")
+    out = p.add_argument_group("output")
+    out.add_argument("-o", "--output", default="out/frame.png", metavar="PATH",
+                     help="an image (.png; .tif/.tiff = float RGBA TIFF with --float), a numbered "
+                          "sequence (out/f_%%05d.png or out/f_#####.png: the absolute frame number), "
+                          "a video (.mp4 .mov .webm .mkv) or - for raw RGBA frames on stdout "
+                          "(default: %(default)s; several frames without a number field get _%%04d)")
+    out.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH",
+                     help="output size in pixels (default: 1920x1080)")
+    out.add_argument("--float", dest="dtype", action="store_const", const="float32", default=None,
+                     help="float readback: 16-bit PNG, 32-bit float TIFF, float32 raw (default: "
+                          "8-bit unless the last pass is FLOAT)")
+    out.add_argument("--resume", action="store_true",
+                     help="skip frames whose file is already complete (header and end checked); "
+                          "stateful shaders are still drawn from frame 0")
+    out.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                     help="encoder threads overlapping rendering (default: CPU cores, at most 8; "
+                          "0 = encode inline)")
+    out.add_argument("--png-level", type=int, default=6, choices=range(10), metavar="0-9",
+                     help="PNG zlib compression level (default: 6; 1 is several times faster)")
+    when = p.add_argument_group("frames and time (TIME = frame / fps exactly)")
+    when.add_argument("--time", type=float, default=None, metavar="T",
+                      help="TIME in seconds of a single frame; with --frames/--duration, an offset "
+                           "added to every frame's TIME (default: 0)")
+    when.add_argument("--fps", type=float, default=None, metavar="F", help="frames per second (default: 30)")
+    when.add_argument("--frames", default=None, metavar="A-B",
+                      help="frame range, inclusive (0-29), or a count N meaning 0..N-1")
+    when.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                      help="frames 0 .. round(SECONDS * fps) - 1")
+    when.add_argument("--preroll", type=int, default=None, metavar="N",
+                      help="draw N unwritten frames before the range instead of the automatic rule "
+                           "(stateful shaders: from frame 0; TIMEDELTA: 1 frame)")
+    when.add_argument("--date", default=None, metavar="ISO",
+                      help="DATE for every frame, YYYY-MM-DD[THH:MM:SS] (default: the run's start; "
+                           "pin it on farms when a shader reads DATE)")
+    val = p.add_argument_group("inputs")
+    val.add_argument("--set", "-i", "--input", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                     help="set an input, typed by the shader: level=0.3, on=true, mode=2 or a label, "
+                          "tint=1,0.5,0[,1] or tint=#ff8800, center=0.5,0.5, img=photo.png (repeatable)")
+    val.add_argument("--image", dest="images", action="append", default=[], metavar="NAME=PATH",
+                     help="an image input: a file, a numbered sequence in_%%05d.png (frame n reads "
+                          "file n) or a video (frame n reads video frame n) (repeatable)")
+    val.add_argument("--audio", dest="audios", action="append", default=[], metavar="NAME=FILE.wav",
+                     help="an audio/audioFFT input: per frame, the samples starting at TIME (repeatable)")
+    vid = p.add_argument_group("video (ffmpeg from imageio-ffmpeg)")
+    vid.add_argument("--codec", default=None, help="encoder (default by suffix: mp4 libx264, mov prores_ks "
+                                                     "4444, webm libvpx-vp9, mkv ffv1)")
+    vid.add_argument("--crf", type=int, default=None, help="quality, lower is better (x264 default 18, vp9 30)")
+    vid.add_argument("--preset", default=None, help="encoder speed preset (x264: ultrafast .. veryslow)")
+    vid.add_argument("--pix-fmt", default=None, help="output pixel format (default by suffix, e.g. yuv420p)")
+    vid.add_argument("--video-arg", dest="video_args", action="append", default=[], metavar="ARGS",
+                     help="extra ffmpeg output arguments, shell-split (repeatable): --video-arg='-tune film'")
+    safe = p.add_argument_group("untrusted shaders (see SECURITY.md)")
+    safe.add_argument("--isolate", action="store_true",
+                      help="render in a worker process: a hang or crash costs one error, not the run")
+    safe.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                      help="per-frame deadline with --isolate (default: 30)")
+    safe.add_argument("--max-size", type=_size, default=None, metavar="WxH",
+                      help="cap for the output and every target (default: GL_MAX_TEXTURE_SIZE)")
+    safe.add_argument("--memory-budget", default=None, metavar="BYTES",
+                      help="render-target memory per frame, e.g. 512M or 2G "
+                           "(default: $OFFSCREEN_ISF_MEMORY_BUDGET, else half the available memory)")
+    safe.add_argument("--root", default=None, metavar="DIR",
+                      help="--image/--audio/--set file paths must resolve inside DIR (symlinks followed)")
+    safe.add_argument("--allow-path", dest="allow_paths", action="append", default=[], metavar="DIR",
+                      help="extra folder IMPORTED images may come from (repeatable; default: the shader's folder)")
+    run = p.add_argument_group("run")
+    run.add_argument("--backend", default=None, help=backend_help)
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line")
+    run.add_argument("--json", action="store_true",
+                     help="print a JSON summary (frames written/skipped/pre-rolled, timing, backend)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (``--debug`` on each)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     parser = argparse.ArgumentParser(prog="offscreen-isf",
-                                     description="Render ISF shaders headless (EGL, OSMesa, CGL).")
+                                     description="Render ISF shaders headless (EGL, OSMesa, CGL).",
+                                     epilog="exit codes: 0 ok, 1 validate/backends failed, 2 usage, "
+                                            "3 shader parse/compile, 4 backend/GL, 5 input, 6 I/O, "
+                                            "70 internal, 130 interrupted")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("backends", help="list backends: usable (GL strings) or why not and the fix")
+    p = sub.add_parser("backends", parents=[common],
+                       help="list backends: usable (GL strings) or why not and the fix")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_backends)
     backend_help = "egl, osmesa or cgl (default: $OFFSCREEN_ISF_BACKEND, then the platform default)"
-    p = sub.add_parser("render", help="render an ISF shader to PNG (one frame or a sequence)")
-    p.add_argument("shader", help="the .fs file")
-    p.add_argument("-o", "--output", default="out/frame.png",
-                   help="PNG path; with --frames > 1 a printf pattern like out/f_%%04d.png "
-                        "(default: %(default)s, numbered as frame_0000.png ...)")
-    p.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT in pixels (default: 1920x1080)")
-    p.add_argument("--time", type=float, default=0.0, help="TIME of the first frame in seconds (default: 0)")
-    p.add_argument("--frames", type=int, default=1, help="number of frames (default: 1)")
-    p.add_argument("--fps", type=float, default=30.0, help="frames per second for TIME steps (default: 30)")
-    p.add_argument("-i", "--input", dest="inputs", action="append", default=[], metavar="NAME=VALUE",
-                   help="set an input: level=0.3, tint=1,0,0,1, inputImage=photo.png (repeatable)")
-    p.add_argument("--float", dest="dtype", action="store_const", const="float32", default=None,
-                   help="16-bit PNGs from float readback (default: 8-bit unless the last pass is FLOAT)")
-    p.add_argument("--backend", default=None, help=backend_help)
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
+    p = sub.add_parser("render", parents=[common],
+                       help="render a shader: one frame, a frame range, a sequence, a video or raw RGBA",
+                       description="Render an ISF shader headless. Chunks are exact: frames A-B "
+                                   "rendered alone equal those frames of a full run (stateful "
+                                   "shaders pre-roll from frame 0). See docs/render-farm.md.",
+                       epilog="exit codes: 0 ok, 2 usage, 3 shader parse/compile, 4 backend/GL, "
+                              "5 input, 6 I/O, 70 internal, 130 interrupted")
+    _add_render_arguments(p, backend_help)
     p.set_defaults(func=cmd_render)
-    p = sub.add_parser("info", help="describe a shader: kind, inputs, passes, imports")
+    p = sub.add_parser("info", parents=[common], help="describe a shader: kind, inputs, passes, imports")
     p.add_argument("shader")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
-    p = sub.add_parser("validate", help="parse and compile shaders (files or folders, recursively)")
+    p = sub.add_parser("validate", parents=[common],
+                       help="parse and compile shaders (files or folders, recursively)")
     p.add_argument("paths", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--parse-only", action="store_true", help="no GL: only parse the documents")
     p.add_argument("--backend", default=None, help=backend_help)
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("demo", help="render the bundled example (60 frames) or the test pattern")
+    p = sub.add_parser("demo", parents=[common],
+                       help="render the bundled example (60 frames) or the test pattern")
     p.add_argument("-o", "--output", default="out/demo/frame_%04d.png", help="PNG path or pattern (default: %(default)s)")
     p.add_argument("--size", type=_size, default=(640, 360), help="WIDTHxHEIGHT in pixels (default: 640x360)")
     p.add_argument("--pattern", action="store_true", help="draw the built-in test pattern instead (one PNG)")
     p.add_argument("--backend", default=None, help=backend_help)
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
+    # The benchmark suite lives in the repository (benchmarks/), not in the installed package.
+    bench_dir = Path(__file__).resolve().parents[1] / "benchmarks"
+    if (bench_dir / "suite.py").is_file():
+        if str(bench_dir.parent) not in sys.path:
+            sys.path.insert(0, str(bench_dir.parent))
+        from benchmarks import suite  # noqa: PLC0415
+
+        p = sub.add_parser("bench", parents=[common],
+                           help="benchmark suite vs raw PyOpenGL, moderngl, pyvvisf (writes out/bench/)")
+        suite.add_arguments(p)
+        p.set_defaults(func=suite.run)
     return parser
 
 
+def _interrupt(signum: int, frame: Any) -> NoReturn:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The message of ``exc`` for ``error: ...``: a BackendError without its ``-> fix`` tail;
+    a compile log keeps its lines (indented), everything else is one line."""
+    fix = getattr(exc, "fix", None)
+    text = str(exc).split(" -> ")[0] if fix else str(exc)
+    if isinstance(exc, CompileError):
+        head, _, rest = text.partition("\n")
+        return head + ("".join(f"\n  {line}" for line in rest.splitlines()) if rest else "")
+    return " ".join(text.split()) or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (table in the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     # Shader warnings (ISFWarning) as one clean line each, not Python's source echo.
     warnings.formatwarning = lambda message, category, *rest, **kw: f"warning: {message}\n"
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _interrupt)   # schedulers stop jobs with SIGTERM: clean up
     try:
         return int(args.func(args))
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except argparse.ArgumentTypeError as exc:
-        parser.error(str(exc))
-        return EXIT_ERROR
-    except ISFError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:   # noqa: BLE001 - every error becomes one line and an exit code
+        if args.debug:
+            raise
+        code = exit_code_for(exc)
+        if code == EXIT_INTERNAL:
+            print(f"error: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
+                  "traceback and report it)", file=sys.stderr)
+            return code
+        if isinstance(exc, OSError) and not isinstance(exc, ISFError):
+            print(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}",
+                  file=sys.stderr)
+            return code
+        print(f"error: {_first_line(exc)}", file=sys.stderr)
         fix = getattr(exc, "fix", None)
-        message = str(exc).split(" -> ")[0] if fix else str(exc)
-        print(f"error: {message}", file=sys.stderr)
         if fix:
             print(f"fix: {fix}", file=sys.stderr)
-        return EXIT_ERROR
+        return code
 
 
 if __name__ == "__main__":

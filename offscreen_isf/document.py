@@ -33,8 +33,9 @@ Rules implemented (VVISF-GL is normative where the spec is silent):
   duplicate uniforms and fail to compile).
 * **IMPORTED** (§14): dict ``{sampler: {PATH, NAME?}}`` (an explicit NAME overrides the key) or
   array ``[{NAME, PATH}]``.  Paths resolve against the shader's folder and must stay inside it
-  (symlinks resolved); escaping is a ParseError.  Existence is **not** checked here (the
-  renderer loads the file).  ``"TYPE": "cube"`` is rejected (VVISF-GL extension, unsupported).
+  (symlinks resolved); escaping is a ParseError unless ``load(..., allow_outside=True)`` or the
+  target lies in one of ``allow_paths``.  An existing path that is not a regular file (FIFO,
+  device, folder) is a ParseError.  Existence is **not** checked here (the renderer loads the file).  ``"TYPE": "cube"`` is rejected (VVISF-GL extension, unsupported).
 * **v1** (§15): ``PERSISTENT_BUFFERS`` array or dict ``{name: {WIDTH, HEIGHT, FLOAT}}`` creates
   persistent targets (dict-form FLOAT honours bool/number/string, unlike VVISF-GL's bug that
   ignores it); ``vv_FragNormCoord``/``vv_vertShaderInit`` are renamed by translate.py.
@@ -57,7 +58,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from .errors import InputError, ParseError
 from .inputs import SIZE_VARIABLE_TYPES, Input, parse_input
@@ -368,8 +369,11 @@ def _flag(where: str, key: str, v: Any, soft: Callable[[str], None]) -> bool:
 
 class _Loader:
     def __init__(self, text: str, path: Path | None, base_dir: Path,
-                 vertex_source: str | None, vertex_path: Path | None, strict: bool) -> None:
+                 vertex_source: str | None, vertex_path: Path | None, strict: bool,
+                 allow_outside: bool = False, allow_paths: tuple[Path, ...] = ()) -> None:
         self.strict = strict
+        self.allow_outside = allow_outside   # issue 9: IMPORTED confinement, opt-out
+        self.allow_paths = allow_paths       # issue 9: extra roots IMPORTED may point into
         self.text = text
         self.path = path
         self.pstr = str(path) if path is not None else None
@@ -544,9 +548,15 @@ class _Loader:
             except (OSError, ValueError, RuntimeError) as exc:
                 raise self.error(f'{where} "{name}": PATH {p!r} cannot be resolved: {exc}',
                                  json.dumps(p)) from None
-            if not resolved.is_relative_to(base):
+            if not (self.allow_outside or resolved.is_relative_to(base)
+                    or any(resolved.is_relative_to(root) for root in self.allow_paths)):
                 raise self.error(f'{where} "{name}": PATH {p!r} escapes the shader\'s folder '
-                                 f"{str(base)!r}; IMPORTED files must be inside it",
+                                 f"{str(base)!r}; IMPORTED files must be inside it (or in a folder "
+                                 "allowed with load(..., allow_paths=[...]) / "
+                                 "Renderer(..., allow_paths=[...]))", json.dumps(p))
+            if resolved.exists() and not resolved.is_file():
+                # a FIFO would block the renderer forever, a device could be endless
+                raise self.error(f'{where} "{name}": PATH {p!r} is not a regular file',
                                  json.dumps(p))
             self.claim(name, where, where)
             out.append(Imported(name, p, resolved))
@@ -691,7 +701,8 @@ def find_vertex_shader(fs_path: Path) -> Path | None:
 
 
 def load(source: str | os.PathLike[str] | bytes, *, base_dir: str | os.PathLike[str] | None = None,
-         vertex_source: str | None = None, strict: bool = False) -> Document:
+         vertex_source: str | None = None, strict: bool = False, allow_outside: bool = False,
+         allow_paths: Sequence[str | os.PathLike[str]] = ()) -> Document:
     """Load an ISF shader from a path or from its text.
 
     ``source``: a ``str`` containing ``/*`` and a newline is shader text; any other ``str`` or
@@ -702,6 +713,9 @@ def load(source: str | os.PathLike[str] | bytes, *, base_dir: str | os.PathLike[
     when this is None.
     ``strict``: values VVISF-GL silently ignores (a wrongly typed DEFAULT, a non-object INPUTS
     entry, a non-string TARGET …) raise :class:`ParseError` instead of warning.
+    ``allow_outside``: let IMPORTED paths leave the shader's folder (``..``, absolute paths,
+    symlinks pointing out); off by default because shaders may be untrusted.
+    ``allow_paths``: extra folders IMPORTED paths may resolve into (symlinks resolved).
 
     Warnings (lenient JSON, skipped inputs, ignored keys) are emitted as :class:`ISFWarning` and
     kept in ``Document.warnings``.  Raises :class:`ParseError` for anything malformed.
@@ -731,7 +745,11 @@ def load(source: str | os.PathLike[str] | bytes, *, base_dir: str | os.PathLike[
     else:
         base = Path(base_dir) if base_dir is not None else Path.cwd()
 
-    loader = _Loader(text, path, base, vertex_source, vertex_path, strict)
+    try:
+        roots = tuple(Path(r).resolve() for r in allow_paths)
+    except (OSError, ValueError, RuntimeError, TypeError) as exc:
+        raise ParseError(f"allow_paths must be folders, got {allow_paths!r}: {exc}") from None
+    loader = _Loader(text, path, base, vertex_source, vertex_path, strict, bool(allow_outside), roots)
     doc = loader.load()
     for msg in doc.warnings:
         warnings.warn(f"{doc.name}: {msg}", ISFWarning, stacklevel=2)

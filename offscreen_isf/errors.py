@@ -18,6 +18,7 @@ __all__ = [
     "ContextLostError",
     "ResourceLimitError",
     "RenderTimeout",
+    "RenderCrashed",
     "RenderError",
 ]
 
@@ -96,6 +97,10 @@ class ResourceLimitError(ISFError, ValueError):
 
 class RenderTimeout(ISFError, TimeoutError):
     """A render did not finish within its time limit."""
+
+
+class RenderCrashed(ISFError, RuntimeError):
+    """The isolated render worker died (driver crash, OOM kill, signal); it was replaced."""
 
 
 class RenderError(ISFError, RuntimeError):

@@ -36,17 +36,22 @@ def load_image(path: str | os.PathLike[str], *, what: str = "image") -> np.ndarr
         raise InputError(f"{what}: {p} is not a readable image ({exc})") from None
 
 
-def to_rgba(value: Any, *, what: str = "image") -> np.ndarray:
+def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False) -> np.ndarray:
     """Normalise an image value to a C-contiguous (H, W, 4) uint8 or float32 array.
+
+    Rows are top first, or bottom first (GL upload order) with ``bottom_up=True``: the
+    flip happens in the same copy, never as a second one.
 
     Accepts a path, a PIL image, or an array shaped (H, W), (H, W, 1), (H, W, 3) or
     (H, W, 4) of uint8 (0..255) or float (0..1; float64 becomes float32).  Gray is
     replicated to RGB; missing alpha is opaque.
     """
     if isinstance(value, (str, os.PathLike)):
-        return load_image(value, what=what)
+        value = load_image(value, what=what)
+        return np.ascontiguousarray(value[::-1]) if bottom_up else value
     if hasattr(value, "convert") and hasattr(value, "mode"):  # a PIL image
-        return np.ascontiguousarray(np.asarray(value.convert("RGBA")))
+        rgba = np.asarray(value.convert("RGBA"))
+        return np.ascontiguousarray(rgba[::-1] if bottom_up else rgba)
     if not isinstance(value, np.ndarray):
         raise InputError(f"{what}: expected a path, a PIL image or a numpy array, got "
                          f"{type(value).__name__}")
@@ -66,6 +71,8 @@ def to_rgba(value: Any, *, what: str = "image") -> np.ndarray:
         opaque, out_dtype = 1.0, np.float32
     else:
         raise InputError(f"{what}: array dtype must be uint8 or float, got {arr.dtype}")
+    if bottom_up:
+        arr = arr[::-1]
     h, w = arr.shape[:2]
     out = np.empty((h, w, 4), out_dtype)
     if arr.ndim == 2:

@@ -18,7 +18,16 @@ buffers, all created through its :class:`~offscreen_isf.context.Context`.  It ow
 context too unless one was passed in.  Survives ``context.reinitialize()``: persistent
 buffers are read back before the old context goes and restored after.
 
-Threads: use a renderer from one thread at a time (the context's rule).
+Threads: use a renderer from one thread at a time (the context's rule).  A renderer may be
+handed from one thread to another between calls; a call made while another thread is
+inside ``render``/``compile`` raises :class:`~offscreen_isf.errors.ThreadError` (it never
+blocks, never corrupts the frame being drawn).
+
+Untrusted shaders (issue 9, SECURITY.md): ``Renderer(..., isolate=True, timeout=s)`` returns an
+:class:`~offscreen_isf.isolate.IsolatedRenderer` that renders in a worker process;
+``max_size`` / ``memory_budget`` (:mod:`offscreen_isf.limits`) are checked before every frame
+allocates anything; ``allow_paths`` / ``input_root`` confine the files a shader or its inputs
+may read.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from .audio import fft_texture, waveform_texture
 from .context import Context
 from .document import Document, load
 from .errors import CompileError, InputError, ResourceLimitError
+from .limits import Limits, confine_path
 from .images import load_image, to_rgba
 from .lifecycle import State
 from .pool import RenderTarget
@@ -67,10 +77,16 @@ DateLike = tuple[float, float, float, float] | _dt.datetime | _dt.date | None
 
 @dataclass
 class _Source:
-    """CPU pixels of a sampler source, in GL row order (row 0 = bottom) for upload."""
+    """CPU pixels of a sampler source, bottom row first (GL order), uploaded as they are.
+
+    Images are stored upright with ``_NAME_flip`` false, as the reference renders them:
+    mirroring in the shader instead would send out-of-range coordinates (±inf from undefined
+    maths) to the opposite edge, unlike VVISF-GL."""
 
     pixels: np.ndarray          # (h, w, 4) uint8 or float32, bottom row first
     texture: int = 0            # GL name in the current generation (0 = not uploaded)
+    dirty: bool = True          # pixels changed since the last upload (texture name reused)
+    uploaded: tuple[int, ...] = ()   # (w, h, dtype id) of the texture's storage
 
     @property
     def size(self) -> tuple[int, int]:
@@ -99,12 +115,47 @@ class Renderer:
     (width, height) in pixels.  With ``context=None`` the renderer opens (and later
     closes) its own :class:`Context` on ``backend``; otherwise it shares ``context``.
     ``clamp`` clamps float/long/point2D/color values to the input's MIN/MAX.
+
+    Untrusted shaders (issue 9):
+
+    * ``isolate=True`` returns an :class:`~offscreen_isf.isolate.IsolatedRenderer` instead
+      (same methods; renders in a worker process; ``timeout`` seconds per frame raise
+      :class:`~offscreen_isf.errors.RenderTimeout`).  ``timeout`` needs ``isolate=True``.
+    * ``max_size``: (width, height) cap for the output and every target (default
+      ``GL_MAX_TEXTURE_SIZE``); ``memory_budget``: bytes one frame's targets may take
+      (default: half the available memory, see :mod:`offscreen_isf.limits`).  Both are
+      checked before anything is allocated; over them is a ``ResourceLimitError``.
+    * ``allow_paths``: extra folders IMPORTED images may come from (default: only the
+      shader's folder); ``input_root``: when set, image/audio inputs given as paths must
+      resolve inside it (symlinks followed), else ``InputError``.
     """
+
+    def __new__(cls, *args: Any, isolate: bool = False, **kwargs: Any) -> Any:
+        # issue 9: Renderer(..., isolate=True) is an IsolatedRenderer (not a subclass: it
+        # has no GL state of its own), built here so callers keep one constructor.
+        if isolate and cls is Renderer:
+            from .isolate import IsolatedRenderer  # noqa: PLC0415
+
+            return IsolatedRenderer(*args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, shader: str | os.PathLike[str] | Document, size: tuple[int, int] = (640, 360),
                  backend: str | None = None, context: Context | None = None,
-                 inputs: Mapping[str, Any] | None = None, *, clamp: bool = True) -> None:
-        self.document = shader if isinstance(shader, Document) else load(shader)
+                 inputs: Mapping[str, Any] | None = None, *, clamp: bool = True,
+                 isolate: bool = False, timeout: float | None = None,
+                 max_size: int | tuple[int, int] | None = None, memory_budget: int | str | None = None,
+                 allow_paths: Iterable[str | os.PathLike[str]] | None = None,
+                 input_root: str | os.PathLike[str] | None = None) -> None:
+        # -- issue 9 options (isolation, limits, paths) ---------------------------------
+        if timeout is not None:
+            raise InputError("timeout needs isolate=True: an in-process render cannot be "
+                             "interrupted; use Renderer(..., isolate=True, timeout=seconds)")
+        limits = Limits.make(max_size, memory_budget)
+        self._input_roots: tuple[str | os.PathLike[str], ...] = (() if input_root is None
+                                                                  else (input_root,))
+        # -------------------------------------------------------------------------------
+        self.document = shader if isinstance(shader, Document) else load(
+            shader, allow_paths=tuple(allow_paths or ()))
         self.translation: Translation = translate(self.document)
         self.size = self._check_size(size)
         self.clamp = clamp
@@ -113,6 +164,7 @@ class Renderer:
         self._imported: dict[str, _Source] = {}
         self._persistent: dict[str, RenderTarget] = {}
         self._persistent_cpu: dict[str, np.ndarray] = {}   # kept across context generations
+        self._stale_textures: list[int] = []   # input textures to delete at the next render
         self.frame_index = 0
         self._last_time: float | None = None
         self._generation = -1
@@ -131,6 +183,14 @@ class Renderer:
         self._owns_context = context is None
         self.context = context if context is not None else Context(backend).open()
         self.context.register_owner(self)
+        try:   # issue 9: limits resolved against this context's GL_MAX_TEXTURE_SIZE
+            self.limits: Limits = limits.resolved(self.context.max_texture_size)
+            self.limits.check_output(self.size)
+        except BaseException:
+            self.context.unregister_owner(self)
+            if self._owns_context:
+                self.context.close()
+            raise
         #: how rows become top-first on readback (readback.FLIP_MODES), chosen per backend
         self.row_flip = best_flip_mode(self.context)
         self._released = False
@@ -158,17 +218,32 @@ class Renderer:
         """
         for name, value in values.items():
             inp = self.document.input(name)
-            if inp.type == "image":
-                self._sources[name] = None if value is None else _Source(
-                    np.ascontiguousarray(to_rgba(value, what=f'input "{name}"')[::-1]))
-            elif inp.type in ("audio", "audioFFT"):
+            if self._input_roots and isinstance(value, (str, os.PathLike)):   # issue 9
+                value = confine_path(value, self._input_roots, what=f'input "{name}"')
+            if inp.type == "image" or inp.type in ("audio", "audioFFT"):
                 if value is None:
-                    self._sources[name] = None
+                    pixels = None
+                elif inp.type == "image":
+                    pixels = to_rgba(value, what=f'input "{name}"', bottom_up=True)
                 else:
                     make = waveform_texture if inp.type == "audio" else fft_texture
-                    self._sources[name] = _Source(make(value, inp.max))
+                    pixels = make(value, inp.max)
+                self._replace_source(name, pixels)
             else:
                 self._values[name] = inp.coerce(value, clamp=self.clamp)
+
+    def _replace_source(self, name: str, pixels: np.ndarray | None) -> None:
+        """New pixels for an image-like input: the old texture name is reused (re-uploaded on
+        the next render) or, when unset, queued for deletion -- never leaked."""
+        old = self._sources.get(name)
+        if pixels is None:
+            if old is not None and old.texture:
+                self._stale_textures.append(old.texture)
+            self._sources[name] = None
+        elif old is not None:
+            old.pixels, old.dirty = pixels, True
+        else:
+            self._sources[name] = _Source(pixels)
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -205,8 +280,9 @@ class Renderer:
     def _build(self, gl: Any) -> None:
         ctx = self.context
         program = ctx.create("program", self)
-        shaders = [self._compile(gl, gl.GL_VERTEX_SHADER, "vertex")]
+        shaders: list[int] = []
         try:
+            shaders.append(self._compile(gl, gl.GL_VERTEX_SHADER, "vertex"))
             shaders.append(self._compile(gl, gl.GL_FRAGMENT_SHADER, "fragment"))
             for s in shaders:
                 gl.glAttachShader(program, s)
@@ -214,9 +290,11 @@ class Renderer:
             gl.glLinkProgram(program)
             if not gl.glGetProgramiv(program, gl.GL_LINK_STATUS):
                 log = gl.glGetProgramInfoLog(program)
-                ctx.delete("program", program)
                 raise CompileError(f"{self.document.name}: program failed to link: "
                                    f"{log.decode('utf-8', 'replace') if isinstance(log, bytes) else log}")
+        except BaseException:
+            ctx.delete("program", program)   # a failed build leaves no GL object behind
+            raise
         finally:
             for s in shaders:
                 ctx.delete("shader", s)  # flagged for deletion; freed with the program
@@ -240,26 +318,34 @@ class Renderer:
         self._blank = self._upload(gl, np.zeros((1, 1, 4), np.uint8))
         for source in self._sources.values():
             if source is not None:
-                source.texture = 0
+                source.texture, source.uploaded = 0, ()
         for imp in self.document.imported:
             if imp.name not in self._imported:   # loaded once per renderer, kept across generations
                 self._imported[imp.name] = _Source(np.ascontiguousarray(
                     load_image(imp.resolved, what=f'IMPORTED "{imp.name}"')[::-1]))
-            self._imported[imp.name].texture = 0
+            self._imported[imp.name].texture, self._imported[imp.name].uploaded = 0, ()
         self._persistent = {}
         self._generation = ctx.generation
 
-    def _upload(self, gl: Any, pixels: np.ndarray, texture: int = 0) -> int:
-        """Upload bottom-row-first RGBA pixels to ``texture`` (created when 0)."""
+    def _upload(self, gl: Any, pixels: np.ndarray, texture: int = 0, storage: tuple[int, ...] = ()) -> int:
+        """Upload RGBA pixels (rows as stored: GL row 0 first) to ``texture`` (created when 0).
+
+        ``storage`` is the (w, h, dtype) the texture already has: when it matches, the pixels
+        are replaced in place (glTexSubImage2D) instead of reallocating the texture."""
         ctx = self.context
         if not texture:
-            texture = ctx.create("texture", self)
+            texture, storage = ctx.create("texture", self), ()
         internal, pixel_type = UPLOAD_FORMATS[pixels.dtype]
         h, w = pixels.shape[:2]
         ctx.check_size(w, h)
+        pixels = np.ascontiguousarray(pixels)
         with ctx.gl_errors("uploading a texture"):
             gl.glBindTexture(gl.GL_TEXTURE_2D, texture)
             gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
+            if storage == (w, h, pixels.dtype.num):
+                gl.glTexSubImage2D(gl.GL_TEXTURE_2D, 0, 0, 0, w, h, gl.GL_RGBA, getattr(gl, pixel_type), pixels)
+                gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+                return texture
             gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, getattr(gl, internal), w, h, 0, gl.GL_RGBA,
                             getattr(gl, pixel_type), pixels)
             for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
@@ -283,10 +369,12 @@ class Renderer:
 
     # -- targets ----------------------------------------------------------------------
     def _target_sizes(self) -> dict[str, tuple[int, int]]:
-        env = self.document.size_variables(*self.size, self._values)
-        limit = self.context.max_texture_size
-        return {name: (t.width.size(env, limit), t.height.size(env, limit))
-                for name, t in self.document.targets.items()}
+        # issue 9: all sizes of the frame checked against max_size and the memory budget
+        # before anything is allocated (ResourceLimitError).
+        textures = [(src.size[0], src.size[1], src.pixels.itemsize * 4)
+                    for src in list(self._sources.values()) + list(self._imported.values())
+                    if src is not None]
+        return self.limits.frame_sizes(self.document, self.size, self._values, textures)
 
     def _clear(self, gl: Any, target: RenderTarget) -> None:
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, target.framebuffer)
@@ -382,9 +470,14 @@ class Renderer:
             self._set_uniform(gl, name, value)
         for name, value in self._values.items():
             self._set_uniform(gl, name, value)
+        for texture in self._stale_textures:
+            self.context.delete("texture", texture)
+        self._stale_textures.clear()
         for name, source in list(self._sources.items()) + list(self._imported.items()):
-            if source is not None and not source.texture:
-                source.texture = self._upload(gl, source.pixels)
+            if source is not None and (not source.texture or source.dirty):
+                source.texture = self._upload(gl, source.pixels, source.texture, source.uploaded)
+                source.uploaded = (source.size[0], source.size[1], source.pixels.dtype.num)
+                source.dirty = False
         temporary: dict[str, RenderTarget] = {}
         final: RenderTarget | None = None
         last_index = len(doc.passes) - 1
@@ -477,9 +570,10 @@ class Renderer:
                 self._persistent_cpu[name] = read_target(context, target)
         self._persistent = {}
         self._generation = -1
+        self._stale_textures.clear()   # their names die with the context
         for source in list(self._sources.values()) + list(self._imported.values()):
             if source is not None:
-                source.texture = 0
+                source.texture, source.uploaded = 0, ()
 
     def release(self) -> None:
         """Free this renderer's GL objects (and close its own context).  Idempotent."""
@@ -498,6 +592,8 @@ class Renderer:
                 for source in list(self._sources.values()) + list(self._imported.values()):
                     if source is not None and source.texture:
                         ctx.delete("texture", source.texture)
+                for texture in self._stale_textures:
+                    ctx.delete("texture", texture)
                 for kind, name in (("program", self._program), ("vertex_array", self._vao),
                                    ("buffer", self._vbo), ("texture", self._blank)):
                     ctx.delete(kind, name)

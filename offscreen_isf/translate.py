@@ -49,7 +49,9 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
 * ``IMG_PIXEL(img, coord[, bias])`` → ``VVSAMPLER_2DBYPIXEL(img, _img_imgRect, _img_imgSize,
   _img_flip, coord[, bias])``: sample at pixel coords of *img* (divides by the image's size).
 * ``IMG_NORM_PIXEL(img, ncoord[, bias])`` → ``VVSAMPLER_2DBYNORM(…)`` (normalised coords).
-* ``IMG_THIS_PIXEL(img)`` ≡ ``IMG_PIXEL(img, gl_FragCoord.xy)`` (DESIGN: exact 1:1).
+* ``IMG_THIS_PIXEL(img)`` ≡ ``IMG_PIXEL(img, gl_FragCoord.xy)`` (DESIGN: exact 1:1), emitted as
+  ``ISF_THIS_PIXEL(…)``: a clamped ``texelFetch`` (the same texel bilinear filtering returns
+  at texel centres), valid because the renderer binds whole textures whose size is imgSize.
 * ``IMG_THIS_NORM_PIXEL(img)`` ≡ ``IMG_NORM_PIXEL(img, isf_FragNormCoord)``.
 * ``IMG_SIZE(img)`` → ``(_img_imgSize.xy)``.
   Arguments are split with a balanced-bracket lexer (calls nest; commas inside ``()[]{}``
@@ -241,7 +243,7 @@ _RENAMES: dict[str, dict[str, str]] = {
 IMG_MACROS: dict[str, tuple[tuple[int, ...], str | None, str | None, bool]] = {
     "IMG_PIXEL": ((2, 3), "VVSAMPLER_2DBYPIXEL", None, False),
     "IMG_NORM_PIXEL": ((2, 3), "VVSAMPLER_2DBYNORM", None, False),
-    "IMG_THIS_PIXEL": ((1,), "VVSAMPLER_2DBYPIXEL", "gl_FragCoord.xy", True),
+    "IMG_THIS_PIXEL": ((1,), "ISF_THIS_PIXEL", "", True),   # "" = no coordinate argument
     "IMG_THIS_NORM_PIXEL": ((1,), "VVSAMPLER_2DBYNORM", "isf_FragNormCoord", True),
     "IMG_SIZE": ((1,), None, None, False),
 }
@@ -262,6 +264,19 @@ HELPERS: dict[tuple[str, bool], str] = {
         "\tvec2 isf_st = isf_loc / isf_size;\n"
         "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
         "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy, isf_bias);\n"
+        "}\n"),
+    # IMG_THIS_PIXEL(img) = IMG_PIXEL(img, gl_FragCoord.xy): for a whole texture whose size
+    # is imgSize -- the only kind the renderer binds (imgRect (0,0,1,1); an unwritten or unset
+    # image is a 1x1 transparent texture, which reads the same either way) -- that samples
+    # exact texel centres, where bilinear filtering returns the texel itself (clamp-to-edge
+    # outside).  One texelFetch gives that value without the filtering cost (no branch:
+    # CPU rasterisers run both sides of one).
+    ("ISF_THIS_PIXEL", False): (
+        "vec4 ISF_THIS_PIXEL(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip) {\n"
+        "\tivec2 isf_ts = textureSize(isf_s, 0);\n"
+        "\tivec2 isf_p = clamp(ivec2(gl_FragCoord.xy), ivec2(0), isf_ts - 1);\n"
+        "\tif (isf_flip) isf_p.y = isf_ts.y - 1 - isf_p.y;\n"
+        "\treturn texelFetch(isf_s, isf_p, 0);\n"
         "}\n"),
     ("VVSAMPLER_2DBYNORM", False): (
         "vec4 VVSAMPLER_2DBYNORM(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
@@ -455,10 +470,10 @@ class _Rewriter:
         if helper is None:  # IMG_SIZE
             repl = f"(_{img}_imgSize.xy)"
         else:
-            rest = texts[1:] if implicit is None else [implicit]
+            rest = texts[1:] if implicit is None else ([implicit] if implicit else [])
             self.helpers.add((helper, len(rest) == 2))
-            repl = (f"{helper}({img}, _{img}_imgRect, _{img}_imgSize, _{img}_flip, "
-                    + ", ".join(rest) + ")")
+            repl = (f"{helper}({img}, _{img}_imgRect, _{img}_imgSize, _{img}_flip"
+                    + "".join(", " + a for a in rest) + ")")
         return repl + dropped, close + 1
 
 

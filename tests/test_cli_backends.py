@@ -58,6 +58,6 @@ def test_demo_writes_the_pattern(tmp_path, backend: str) -> None:
 
 def test_demo_errors_are_messages_not_tracebacks() -> None:
     proc = cli("demo", "--backend", "nope")
-    assert proc.returncode == 2
+    assert proc.returncode == 4   # backend error (exit codes: offscreen_isf.cli)
     assert proc.stderr.startswith("error: unknown backend 'nope'") and "fix: choose one of" in proc.stderr
     assert "Traceback" not in proc.stderr

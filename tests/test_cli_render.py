@@ -50,8 +50,9 @@ def test_render_sequence_steps_time_by_fps(shader: Path, tmp_path: Path, backend
     proc = cli("render", str(shader), "-o", str(tmp_path / "f_%03d.png"), "--size", "4x4",
                "--frames", "3", "--fps", "10", "-q", "--backend", backend)
     assert proc.returncode == 0, proc.stderr
-    greens = [np.asarray(Image.open(tmp_path / f"f_{i:03d}.png"))[0, 0, 1] for i in range(3)]
-    assert greens == [0, round(0.1 * 255), round(0.2 * 255)]
+    greens = [int(np.asarray(Image.open(tmp_path / f"f_{i:03d}.png"))[0, 0, 1]) for i in range(3)]
+    # 0.1 * 255 = 25.5: llvmpipe rounds up, NVIDIA down (measured on an H100)
+    assert np.abs(np.array(greens) - [0, 25.5, 51]).max() <= 0.5, greens
 
 
 @pytest.mark.gl
@@ -69,10 +70,10 @@ def test_render_float_writes_16_bit_png(shader: Path, tmp_path: Path, backend: s
 
 def test_render_errors_are_clear(shader: Path, tmp_path: Path) -> None:
     proc = cli("render", str(shader), "-i", "nope=1", "-o", str(tmp_path / "x.png"))
-    assert proc.returncode == 2
+    assert proc.returncode == 5   # input error (exit codes: offscreen_isf.cli)
     assert 'error:' in proc.stderr and 'no input "nope"' in proc.stderr and "level, tint, on" in proc.stderr
     proc = cli("render", str(tmp_path / "missing.fs"))
-    assert proc.returncode == 2 and "missing.fs" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 3 and "missing.fs" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @needs_corpus

@@ -19,8 +19,9 @@ BROKEN = {
                       7, "int y = x;"),
     "missing_semicolon": ("void main() {\n    float a = level\n    gl_FragColor = vec4(a);\n}\n", 7,
                           "gl_FragColor = vec4(a);"),
-    "wrong_return_type": ("float f() { return 0; }\nvoid main() {\n    gl_FragColor = vec4(f());\n}\n", 5,
-                          "return 0;"),
+    # (not `return 0;`: GLSL 4.00 drivers such as NVIDIA's convert int to float there)
+    "wrong_return_type": ("float f() { return vec2(0.0); }\nvoid main() {\n    gl_FragColor = vec4(f());\n}\n",
+                          5, "return vec2(0.0);"),
     "bad_function_call_after_macro": ("void main() {\n    vec4 c = vec4(level);\n\n    gl_FragColor = c + nosuch(1.0);\n}\n",
                                       8, "nosuch(1.0)"),
 }

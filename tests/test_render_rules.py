@@ -366,3 +366,25 @@ def test_discarded_pixels_are_cleared_each_pass(shared_ctx) -> None:
         img = r.render()
     assert (img[:, :2] == 0).all()
     assert_u8(img[:, 2:], np.full((2, 2, 4), [0.5, 0.5, 0.5, 1.0]))
+
+
+def test_changing_or_unsetting_images_and_failed_compiles_leak_nothing(shared_ctx) -> None:
+    rng = np.random.default_rng(5)
+    with oi.Renderer(PASS_THROUGH, (4, 3), context=shared_ctx) as r:
+        r.set_inputs(inputImage=rng.integers(0, 256, (3, 4, 4), dtype=np.uint8))
+        r.render()
+        textures = shared_ctx.live_objects()["texture"]
+        for _ in range(5):
+            image = rng.integers(0, 256, (3, 4, 4), dtype=np.uint8)
+            r.set_inputs(inputImage=image)
+            np.testing.assert_array_equal(r.render(), image)   # re-uploaded into the same texture
+        assert shared_ctx.live_objects()["texture"] == textures
+        r.set_inputs(inputImage=None)
+        assert (r.render() == 0).all()
+        assert shared_ctx.live_objects()["texture"] == textures - 1
+    before = shared_ctx.live_objects()
+    bad = isf({}, "void main() { gl_FragColor = vec4(nope); }")
+    for _ in range(3):
+        with pytest.raises(oi.CompileError), oi.Renderer(bad, (2, 2), context=shared_ctx) as r:
+            r.render()
+    assert shared_ctx.live_objects() == before

@@ -96,7 +96,7 @@ def _expected_macro(kind: str, img: str, args: list[str]) -> str:
     if kind == "IMG_SIZE":
         return f"(_{img}_imgSize.xy)"
     if kind == "IMG_THIS_PIXEL":
-        return f"VVSAMPLER_2DBYPIXEL({pre}, gl_FragCoord.xy)"
+        return f"ISF_THIS_PIXEL({pre})"   # = IMG_PIXEL(img, gl_FragCoord.xy), by texelFetch
     if kind == "IMG_THIS_NORM_PIXEL":
         return f"VVSAMPLER_2DBYNORM({pre}, isf_FragNormCoord)"
     helper = "VVSAMPLER_2DBYPIXEL" if kind == "IMG_PIXEL" else "VVSAMPLER_2DBYNORM"
@@ -161,7 +161,7 @@ def test_macros_in_comments_and_strings_untouched() -> None:
     out = body_of(tr(body))
     assert "// gl_FragColor = IMG_PIXEL(inputImage)" in out
     assert "/* texture2D varying IMG_SIZE( */" in out
-    assert "isf_FragColor = VVSAMPLER_2DBYPIXEL(inputImage" in out
+    assert "isf_FragColor = ISF_THIS_PIXEL(inputImage" in out
 
 
 def test_token_rewrites_fragment() -> None:
