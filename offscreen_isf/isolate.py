@@ -55,6 +55,7 @@ import numpy as np
 
 from . import errors as _errors
 from .document import Document, load
+from .backends.base import BackendInfo
 from .errors import (InputError, ISFError, LifecycleError, RenderCrashed, RenderError,
                      RenderTimeout, ThreadError)
 from .images import to_rgba
@@ -79,16 +80,6 @@ _ERROR_ATTRS = ("path", "line", "column", "message", "fix", "state", "event", "l
 # caller side
 # =============================================================================================
 
-@dataclass(frozen=True)
-class _Info:
-    backend: str
-    vendor: str
-    renderer: str
-    version: str
-    glsl_version: str
-    device: str = ""
-
-
 class RemoteContext:
     """Read-only facts about the worker's context (``.backend``, ``.info``, ``.max_texture_size``).
 
@@ -98,7 +89,7 @@ class RemoteContext:
     def __init__(self, backend: str, info: dict[str, str] | None = None,
                  max_texture_size: int = 0) -> None:
         self.backend = backend
-        self.info = _Info(**info) if info else None
+        self.info = BackendInfo(**info) if info else None
         self.max_texture_size = max_texture_size
 
     def __repr__(self) -> str:

@@ -27,6 +27,13 @@ FORMATS: dict[str, tuple[str, str, str, int]] = {
 }
 
 
+def set_sampling(gl: Any) -> None:
+    """ISF sampling for the bound GL_TEXTURE_2D: linear, no mipmaps, clamp to edge (SPEC §10)."""
+    for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR), (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
+                         (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE), (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)
+
+
 @dataclasses.dataclass(eq=False)
 class RenderTarget:
     """A colour texture with a framebuffer that renders into it.
@@ -80,11 +87,7 @@ class BufferPool:
             gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
             gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, getattr(gl, internal), width, height, 0,
                             gl.GL_RGBA, getattr(gl, pixel_type), None)
-            for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
-                                 (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
-                                 (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-                                 (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
-                gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)
+            set_sampling(gl)
             gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, fbo)
             gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0, gl.GL_TEXTURE_2D, tex, 0)

@@ -49,7 +49,7 @@ from .errors import CompileError, InputError, ResourceLimitError
 from .limits import Limits, confine_path
 from .images import load_image, to_rgba
 from .lifecycle import State
-from .pool import RenderTarget
+from .pool import RenderTarget, set_sampling
 from .readback import best_flip_mode, read_target
 from .translate import Translation, map_compile_log, translate
 
@@ -348,11 +348,7 @@ class Renderer:
                 return texture
             gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, getattr(gl, internal), w, h, 0, gl.GL_RGBA,
                             getattr(gl, pixel_type), pixels)
-            for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
-                                 (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
-                                 (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-                                 (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
-                gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)
+            set_sampling(gl)
             gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
         return texture
 
