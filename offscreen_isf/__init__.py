@@ -25,9 +25,10 @@ __all__ = ["load", "Document", "Renderer", "render", "to_pil", "write_png", "Con
 
 
 def __getattr__(name: str) -> object:
-    # Lazy: `oi.backends` without importing it (and so OpenGL) at package import.
-    if name == "backends":
+    # Lazy: `oi.backends` without importing it (and so OpenGL) at package import;
+    # `oi.distributed` without importing dask (an optional extra) at package import.
+    if name in ("backends", "distributed"):
         import importlib  # noqa: PLC0415
 
-        return importlib.import_module("offscreen_isf.backends")
+        return importlib.import_module(f"offscreen_isf.{name}")
     raise AttributeError(f"module 'offscreen_isf' has no attribute {name!r}")

@@ -52,7 +52,8 @@ from .output import frame_is_complete, write_frame
 from .video import VIDEO_SUFFIXES, OutputError, VideoFrames, VideoWriter
 
 __all__ = ["UsageError", "OutputError", "RenderOptions", "parse_frames", "History", "history_of",
-           "plan_frames", "parse_value", "frame_pattern", "run_render"]
+           "plan_frames", "parse_value", "frame_pattern", "run_render", "output_dtype", "run_date",
+           "job_inputs", "start_plan", "draw_plan"]
 
 
 class UsageError(ISFError, ValueError):
@@ -398,6 +399,66 @@ def output_kind(output: str) -> str:
     return "video" if Path(output).suffix.lower() in VIDEO_SUFFIXES else "images"
 
 
+def output_dtype(doc: Any, requested: str | None) -> str:
+    """The frames' dtype: ``requested`` if given, else float32 when the last pass is FLOAT."""
+    last = doc.passes[-1] if doc.passes else None
+    last_float = bool(last and last.target and doc.targets.get(last.target) and doc.targets[last.target].float)
+    return requested or ("float32" if last_float else "uint8")
+
+
+def run_date(opts: RenderOptions) -> _dt.datetime:
+    """DATE for every frame of the run: ``opts.date``, else now, to the second (as ``--json``
+    reports it), so every chunk of a job -- on any machine -- uses the same value."""
+    return _dt.datetime.fromisoformat((opts.date or _dt.datetime.now()).isoformat(timespec="seconds"))
+
+
+def job_inputs(opts: RenderOptions, doc: Any) -> tuple[dict[str, Any], Feeds]:
+    """The run's fixed input values (``--set``) and its :class:`Feeds` (images, sequences,
+    videos, audio).  The caller closes the feeds."""
+    values: dict[str, Any] = {}
+    feeds = Feeds(opts.root)
+    try:
+        for name, text in _assignments(opts.sets, "--set"):
+            inp = doc.input(name)
+            if inp.type == "image":
+                feeds.add_image(inp, text)
+            elif inp.type in ("audio", "audioFFT"):
+                feeds.add_audio(inp, text)
+            else:
+                values[inp.name] = parse_value(inp, text)
+        for name, text in _assignments(opts.images, "--image"):
+            feeds.add_image(doc.input(name), text)
+        for name, text in _assignments(opts.audios, "--audio"):
+            feeds.add_audio(doc.input(name), text)
+    except BaseException:
+        feeds.close()
+        raise
+    return values, feeds
+
+
+def start_plan(r: Any, doc: Any, values: dict[str, Any], feeds: Feeds,
+               plan: Sequence[tuple[int, bool]]) -> None:
+    """Set a renderer's inputs for ``plan``: the fixed values and still images; events fire
+    on frame 0 of the run only, so they are switched off when the plan starts later."""
+    r.set_inputs(**values, **feeds.static)
+    if plan and plan[0][0] != 0:
+        r.set_inputs(**{i.name: False for i in doc.inputs if i.type == "event"})
+
+
+def draw_plan(r: Any, plan: Iterable[tuple[int, bool]], *, fps: float, offset: float,
+              date: _dt.datetime, dtype: str, feeds: Feeds) -> Iterable[tuple[int, bool, np.ndarray]]:
+    """Draw ``plan`` (from :func:`plan_frames`) on renderer ``r``; yields (frame, write?,
+    pixels) per drawn frame.  Frame ``n`` is drawn at ``offset + n / fps`` with FRAMEINDEX
+    ``n``; per-frame inputs come from ``feeds``."""
+    for frame, write in plan:
+        t = offset + frame / fps
+        if r.frame_index != frame:
+            r.frame_index = frame
+        if feeds.dynamic:
+            r.set_inputs(**feeds.values(frame, t))
+        yield frame, write, r.render(t, date, dtype=dtype)
+
+
 def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str, Any]:
     """Render ``opts`` and write its outputs; returns the summary ``--json`` prints.
 
@@ -411,27 +472,12 @@ def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str,
     started = _time.perf_counter()
     doc = load(opts.shader, allow_paths=tuple(opts.allow_paths))
     history = history_of(doc)
-    last = doc.passes[-1] if doc.passes else None
-    last_float = bool(last and last.target and doc.targets.get(last.target) and doc.targets[last.target].float)
-    dtype = opts.dtype or ("float32" if last_float else "uint8")
+    dtype = output_dtype(doc, opts.dtype)
     kind = output_kind(opts.output)
     first, final = opts.frames
     frames = list(range(first, final + 1))
     w, h = opts.size
-    values: dict[str, Any] = {}
-    feeds = Feeds(opts.root)
-    for name, text in _assignments(opts.sets, "--set"):
-        inp = doc.input(name)
-        if inp.type == "image":
-            feeds.add_image(inp, text)
-        elif inp.type in ("audio", "audioFFT"):
-            feeds.add_audio(inp, text)
-        else:
-            values[inp.name] = parse_value(inp, text)
-    for name, text in _assignments(opts.images, "--image"):
-        feeds.add_image(doc.input(name), text)
-    for name, text in _assignments(opts.audios, "--audio"):
-        feeds.add_audio(doc.input(name), text)
+    values, feeds = job_inputs(opts, doc)
 
     # what is already done (--resume) and what must be drawn
     pattern = frame_pattern(opts.output, len(frames) > 1) if kind == "images" else opts.output
@@ -449,7 +495,7 @@ def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str,
     summary: dict[str, Any] = {
         "shader": str(opts.shader), "output": opts.output if kind != "images" else pattern,
         "kind": kind, "size": [w, h], "fps": opts.fps, "frames": [first, final], "dtype": dtype,
-        "date": (opts.date or _dt.datetime.now()).isoformat(timespec="seconds"),
+        "date": run_date(opts).isoformat(timespec="seconds"),
         "history": {"persistent": history.persistent, "frameindex": history.frameindex,
                     "timedelta": history.timedelta},
         "written": 0, "skipped": len(complete), "prerolled": sum(not wr for _, wr in plan),
@@ -472,9 +518,7 @@ def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str,
         if opts.isolate:
             safety.update(isolate=True, timeout=30.0 if opts.timeout is None else opts.timeout)
         with Renderer(doc, opts.size, backend=opts.backend, **safety) as r:
-            r.set_inputs(**values, **feeds.static)
-            if plan[0][0] != 0:          # events fire on frame 0 of the run only
-                r.set_inputs(**{i.name: False for i in doc.inputs if i.type == "event"})
+            start_plan(r, doc, values, feeds, plan)
             summary["backend"], summary["renderer"] = r.context.backend, r.context.info.renderer
             r.compile()
             if kind == "video":
@@ -495,13 +539,8 @@ def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str,
                        file=sys.stderr, dynamic_ncols=True)
             t0 = _time.perf_counter()
             try:
-                for frame, write in plan:
-                    t = opts.offset + frame / opts.fps
-                    if r.frame_index != frame:
-                        r.frame_index = frame
-                    if feeds.dynamic:
-                        r.set_inputs(**feeds.values(frame, t))
-                    pixels = r.render(t, date, dtype=dtype)
+                for frame, write, pixels in draw_plan(r, plan, fps=opts.fps, offset=opts.offset,
+                                                      date=date, dtype=dtype, feeds=feeds):
                     if write:
                         emit(frame, pixels)
                         summary["written"] += 1

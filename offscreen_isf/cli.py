@@ -171,7 +171,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     from .batch import run_render  # noqa: PLC0415
 
     opts = _render_options(args)
-    summary = run_render(opts)
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers is not None and scheduler is not None:
+        raise UsageError("give --workers or --scheduler, not both")
+    if workers is None and scheduler is None:
+        if getattr(args, "chunk_size", None) is not None or getattr(args, "stream", False):
+            raise UsageError("--chunk-size and --stream need --workers N or --scheduler ADDRESS")
+        summary = run_render(opts)
+    else:
+        from .distributed import run_distributed  # noqa: PLC0415
+
+        summary = run_distributed(opts, workers=workers, scheduler=scheduler, chunk_size=args.chunk_size,
+                                  stream=args.stream)
     if args.json:
         text = json.dumps(summary, indent=2)
         print(text, file=sys.stderr if args.output == "-" else sys.stdout)
@@ -350,6 +361,17 @@ def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None
                       help="--image/--audio/--set file paths must resolve inside DIR (symlinks followed)")
     safe.add_argument("--allow-path", dest="allow_paths", action="append", default=[], metavar="DIR",
                       help="extra folder IMPORTED images may come from (repeatable; default: the shader's folder)")
+    farm = p.add_argument_group("distributed (dask; pip install 'offscreen-isf[dask]'; see docs/distributed.md)")
+    farm.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="render across N local worker processes (a dask LocalCluster on 127.0.0.1)")
+    farm.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                      help="render on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    farm.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                      help="frames per task (default: frames / (4 x workers); stateful shaders: "
+                           "frames / workers, as every chunk pre-rolls from frame 0)")
+    farm.add_argument("--stream", action="store_true",
+                      help="workers send encoded frames back and this process writes them "
+                           "(default: workers write -o themselves; it must be on a shared filesystem)")
     run = p.add_argument_group("run")
     run.add_argument("--backend", default=None, help=backend_help)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line")
