@@ -98,10 +98,15 @@ def bench_shader(ctx: oi.Context, name: str, size: tuple[int, int], frames: int,
         renderer.render(0.0, (2024, 1, 1, 0), out=out)
         first_ms = (time.perf_counter() - t0) * 1e3
         raw.frame(0.0)
-        raw_fps, ours_fps = [], []
+        raw_fps, ours_fps, pipe_fps = [], [], []
         for b in range(blocks):     # interleave: noise hits both paths alike
             raw_fps.append(timed_block(raw.frame, frames, b))
             ours_fps.append(timed_block(lambda t: renderer.render(t, (2024, 1, 1, 0), out=out), frames, b))
+            t0 = time.perf_counter()   # render_frames with asynchronous (PBO) readback
+            for _ in renderer.render_frames([b + i / 60.0 for i in range(frames)], (2024, 1, 1, 0),
+                                            pipeline=True):
+                pass
+            pipe_fps.append(frames / (time.perf_counter() - t0))
         # Same pixels: the baseline and the renderer draw the same thing.
         t = 0.25
         same = bool(np.array_equal(np.flipud(raw.frame(t)), renderer.render(t, (2024, 1, 1, 0))))
@@ -112,6 +117,8 @@ def bench_shader(ctx: oi.Context, name: str, size: tuple[int, int], frames: int,
     raw_med, ours_med = statistics.median(raw_fps), statistics.median(ours_fps)
     return {"shader": name, "size": f"{size[0]}x{size[1]}", "raw_fps": round(raw_med, 2),
             "offscreen_isf_fps": round(ours_med, 2), "ratio": round(ours_med / raw_med, 3),
+            "render_frames_pipelined_fps": round(statistics.median(pipe_fps), 2),
+            "pipelined_ratio": round(statistics.median(pipe_fps) / raw_med, 3),
             "first_frame_ms": round(first_ms, 1), "same_pixels": same}
 
 

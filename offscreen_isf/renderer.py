@@ -50,7 +50,7 @@ from .limits import Limits, confine_path
 from .images import load_image, to_rgba
 from .lifecycle import State
 from .pool import RenderTarget, set_sampling
-from .readback import best_flip_mode, read_target
+from .readback import PboReadback, best_flip_mode, read_target
 from .translate import Translation, map_compile_log, translate
 
 __all__ = ["Renderer", "render"]
@@ -193,6 +193,9 @@ class Renderer:
             raise
         #: how rows become top-first on readback (readback.FLIP_MODES), chosen per backend
         self.row_flip = best_flip_mode(self.context)
+        #: render_frames overlaps readback with drawing (PBOs) by default on hardware renderers
+        self.pipeline_readback = self.row_flip == "gpu_blit"
+        self._pipeline: dict[str, Any] | None = None
         self._released = False
         if inputs:
             self.set_inputs(**inputs)
@@ -442,16 +445,24 @@ class Renderer:
                     self._build(gl)
                 final = self._draw_frame(gl, float(time), _date_vector(date))
                 try:
-                    fmt = dtype or ("float32" if final.format == "rgba32f" else "uint8")
-                    if fmt not in ("uint8", "float32"):
-                        raise InputError(f"dtype must be 'uint8' or 'float32', got {dtype!r}")
-                    result = read_target(ctx, final, out=out, dtype=fmt, scratch=self._scratch,
-                                         flip=self.row_flip)
+                    result = read_target(ctx, final, out=out, dtype=self._output_dtype(final, dtype),
+                                         scratch=self._scratch, flip=self.row_flip)
                 finally:
-                    last = self.document.passes[-1]
-                    if last.target is None or last.target not in self._persistent:
-                        ctx.pool.release(final)
+                    self._release_final(final)
         return result
+
+    @staticmethod
+    def _output_dtype(final: RenderTarget, dtype: str | None) -> str:
+        fmt = dtype or ("float32" if final.format == "rgba32f" else "uint8")
+        if fmt not in ("uint8", "float32"):
+            raise InputError(f"dtype must be 'uint8' or 'float32', got {dtype!r}")
+        return fmt
+
+    def _release_final(self, final: RenderTarget) -> None:
+        """The last pass's target goes back to the pool unless it is a persistent buffer."""
+        last = self.document.passes[-1]
+        if last.target is None or last.target not in self._persistent:
+            self.context.pool.release(final)
 
     def _draw_frame(self, gl: Any, time: float, date: tuple[float, ...]) -> RenderTarget:
         ctx, doc = self.context, self.document
@@ -546,11 +557,64 @@ class Renderer:
             self._set_uniform(gl, f"_{name}_imgRect", (0.0, 0.0, 1.0, 1.0))
             self._set_uniform(gl, f"_{name}_flip", False)
 
-    def render_frames(self, times: Iterable[float], date: DateLike = None,
-                      *, dtype: str | None = None) -> Iterator[tuple[float, np.ndarray]]:
-        """Render each time in order; yields (time, frame) with frames as :meth:`render`."""
-        for t in times:
-            yield t, self.render(t, date, dtype=dtype)
+    def render_frames(self, times: Iterable[float], date: DateLike = None, *, dtype: str | None = None,
+                      pipeline: bool | None = None) -> Iterator[tuple[float, np.ndarray]]:
+        """Render each time in order; yields (time, frame) with frames as :meth:`render`.
+
+        ``pipeline``: read frame N back asynchronously (two pixel-pack buffers) while frame
+        N+1 draws; each frame is then yielded one draw later.  Default: on for GPUs, off for
+        CPU rasterisers (llvmpipe), where it gains nothing (DESIGN.md).  Between frames the
+        caller may use the context (even ``reinitialize()`` it: a queued frame is kept).
+        """
+        if not (self.pipeline_readback if pipeline is None else pipeline):
+            for t in times:
+                yield t, self.render(t, date, dtype=dtype)
+            return
+        ctx = self.context
+        state: dict[str, Any] = {"reader": None, "pending": None, "fetched": None}
+        self._pipeline = state
+        slot = 0
+        try:
+            for t in times:
+                if self._released:
+                    raise InputError("this Renderer was released; create a new one")
+                if not isinstance(t, (int, float)) or not np.isfinite(t):
+                    raise InputError(f"time must be a finite number of seconds, got {t!r}")
+                with ctx.current():   # per frame: the caller may use the context between frames
+                    gl = ctx.gl
+                    with ctx.gl_errors(f"rendering {self.document.name}"):
+                        if self._generation != ctx.generation:
+                            self._build(gl)
+                        if state["reader"] is None or state["reader"].generation != ctx.generation:
+                            state["reader"] = PboReadback(ctx, self)
+                        final = self._draw_frame(gl, float(t), _date_vector(date))
+                        try:
+                            fmt = self._output_dtype(final, dtype)
+                            shape = state["reader"].queue(final, slot, fmt, self.row_flip)
+                        finally:
+                            self._release_final(final)
+                previous, state["pending"] = state["pending"], (t, slot, shape, fmt)
+                slot ^= 1
+                if previous is not None:
+                    yield previous[0], self._fetch_pending(previous, state)
+            if state["pending"] is not None:
+                last, state["pending"] = state["pending"], None
+                yield last[0], self._fetch_pending(last, state)
+        finally:
+            self._pipeline = None
+            if state["reader"] is not None and ctx.state in (State.OPEN, State.CURRENT):
+                with ctx.current():
+                    state["reader"].release()
+
+    def _fetch_pending(self, pending: tuple[Any, ...], state: dict[str, Any]) -> np.ndarray:
+        """Pixels of a queued frame (or the copy saved when the context was torn down)."""
+        fetched = state.pop("fetched", None)
+        state["fetched"] = None
+        if fetched is not None and fetched[0] is pending:
+            return fetched[1]
+        _, slot, shape, fmt = pending
+        with self.context.current():
+            return state["reader"].fetch(slot, shape, fmt, self.row_flip)
 
     def save(self, path: str | os.PathLike[str], time: float = 0.0, date: DateLike = None) -> Path:
         """Render one frame and write it as PNG (8-bit; 16-bit per channel for float output)."""
@@ -560,7 +624,13 @@ class Renderer:
 
     # -- lifecycle ----------------------------------------------------------------------
     def on_context_closing(self, context: Context, reinitializing: bool) -> None:
-        """Keep persistent buffers on the CPU; GL names die with the context."""
+        """Keep persistent buffers (and a frame queued for asynchronous readback) on the CPU;
+        GL names die with the context."""
+        state = getattr(self, "_pipeline", None)
+        if (state and state.get("pending") is not None and state.get("reader") is not None
+                and context.state is not State.LOST and state["reader"].generation == context.generation):
+            _, slot, shape, fmt = state["pending"]
+            state["fetched"] = (state["pending"], state["reader"].fetch(slot, shape, fmt, self.row_flip))
         if context.state is not State.LOST and self._generation == context.generation:
             for name, target in self._persistent.items():
                 self._persistent_cpu[name] = read_target(context, target)

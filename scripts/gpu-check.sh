@@ -17,7 +17,7 @@ python3 -m pytest -q -p no:cacheprovider -m gl -k "not pyopengl_bound" tests/tes
   tests/test_lifecycle_stateful.py tests/test_bug_report.py tests/test_render_rules.py tests/test_exit.py \
   tests/test_leaks.py tests/test_bad_input.py tests/test_compat_pyvvisf.py tests/test_conformance_cases.py \
   tests/test_compile_errors.py -s > "$OUT/pytest.txt" 2>&1
-python3 -m conformance.corpus --json "$OUT/corpus.json" > "$OUT/corpus.txt" 2>&1
+python3 -m conformance --corpus --images none --out /tmp/conformance -q > "$OUT/corpus.txt" 2>&1
 python3 -m benchmarks.bench_render --frames 200 --blocks 3 --heavy-frames 60 --json "$OUT/bench.json" \
   > "$OUT/bench.txt" 2>&1
 tail -n 4 "$OUT"/gpu.txt "$OUT"/pytest.txt "$OUT"/corpus.txt; cat "$OUT/bench.json"

@@ -388,3 +388,25 @@ def test_changing_or_unsetting_images_and_failed_compiles_leak_nothing(shared_ct
         with pytest.raises(oi.CompileError), oi.Renderer(bad, (2, 2), context=shared_ctx) as r:
             r.render()
     assert shared_ctx.live_objects() == before
+
+
+@pytest.mark.parametrize("flip", ["cpu", "gpu_blit", "mesa_invert"])
+def test_pipelined_render_frames_match_plain_renders(shared_ctx, flip) -> None:
+    """render_frames(pipeline=True) (PBO readback, one frame late) yields the same frames,
+    in order, as plain renders -- across a reinitialize() in the middle too."""
+    if flip == "mesa_invert" and "GL_MESA_pack_invert" not in shared_ctx.extensions:
+        pytest.skip("no GL_MESA_pack_invert")
+    times = [0.0, 0.1, 0.2, 0.3, 0.4]
+    with oi.Renderer(FEEDBACK, (5, 3), context=shared_ctx) as r:
+        plain = [r.render(t) for t in times]
+    with oi.Renderer(FEEDBACK, (5, 3), context=shared_ctx) as r:
+        r.row_flip = flip
+        got = []
+        for t, frame in r.render_frames(times, pipeline=True):
+            got.append((t, frame))
+            if len(got) == 2:
+                shared_ctx.reinitialize()      # the queued frame must survive
+        assert shared_ctx.live_objects()["buffer"] == 1   # the renderer's quad; PBOs freed
+    assert [t for t, _ in got] == times
+    for (_, frame), want in zip(got, plain):
+        np.testing.assert_allclose(frame, want, rtol=1e-6)
