@@ -30,18 +30,7 @@ W, H = 32, 18
 DATE = "2024-06-01T12:00:00"
 
 # persistent float buffer + FRAMEINDEX + TIMEDELTA: every chunk pre-rolls from frame 0
-FEEDBACK = """/*{ "ISFVSN": "2", "PASSES": [ {"TARGET": "acc", "PERSISTENT": true, "FLOAT": true}, {} ] }*/
-void main() {
-    if (PASSINDEX == 0) {
-        vec4 prev = IMG_THIS_PIXEL(acc);
-        float x = isf_FragNormCoord.x;
-        gl_FragColor = vec4(prev.rgb * 0.8 + 0.2 * vec3(fract(x * 3.0 + TIME),
-                            fract(float(FRAMEINDEX) * 0.13), TIMEDELTA * 10.0), 1.0);
-    } else {
-        gl_FragColor = IMG_THIS_PIXEL(acc);
-    }
-}
-"""
+from .test_cli_batch import FEEDBACK  # noqa: E402 - the same stateful shader as the CLI chunk tests
 
 # no buffers, but FRAMEINDEX, TIMEDELTA and an event: renderers are reused across chunks
 COUNTER = """/*{ "ISFVSN": "2", "INPUTS": [ {"NAME": "bang", "TYPE": "event"} ] }*/
