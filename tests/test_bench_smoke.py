@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, backend_name
+from tests.conftest import CORPUS, REPO, backend_name
 
 pytestmark = pytest.mark.gl
 
-CASES = ["trivial", "filter_upload", "feedback_3pass", "corpus_noise"]
+CASES = ["trivial", "filter_upload", "feedback_3pass"] + (["corpus_noise"] if CORPUS.is_dir() else [])
 
 
 @pytest.fixture(scope="module")
