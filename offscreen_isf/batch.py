@@ -376,6 +376,7 @@ class RenderOptions:
     memory_budget: str | None = None
     root: str | None = None              # --image/--audio/--set paths must resolve inside it
     allow_paths: list[str] = field(default_factory=list)   # extra folders for IMPORTED
+    draw_flipped: bool = False           # Renderer.draw_flipped: faster, not bit-exact
 
 
 def default_jobs() -> int:
@@ -514,7 +515,7 @@ def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str,
     ok = False
     try:
         safety: dict[str, Any] = dict(max_size=opts.max_size, memory_budget=opts.memory_budget,
-                                      input_root=opts.root)
+                                      input_root=opts.root, draw_flipped=opts.draw_flipped)
         if opts.isolate:
             safety.update(isolate=True, timeout=30.0 if opts.timeout is None else opts.timeout)
         with Renderer(doc, opts.size, backend=opts.backend, **safety) as r:

@@ -198,7 +198,7 @@ def _renderer(spec: JobSpec, doc: Any, fresh: bool) -> tuple[Any, bool]:
         return cached, True
     _drop_renderer(key)
     r = Renderer(doc, opts.size, context=_context(opts.backend), max_size=opts.max_size,
-                 memory_budget=opts.memory_budget, input_root=opts.root)
+                 memory_budget=opts.memory_budget, input_root=opts.root, draw_flipped=opts.draw_flipped)
     r.compile()
     _RENDERERS[key] = r
     while len(_RENDERERS) > MAX_CACHED_RENDERERS:
@@ -358,7 +358,8 @@ def _write_bytes(path: str, data: bytes) -> None:
 def _job_key(opts: RenderOptions, sha: str) -> str:
     """What makes a compiled renderer reusable: shader bytes, size, limits and input settings."""
     fields = [sha, list(opts.size), opts.backend, opts.sets, opts.images, opts.audios, opts.root,
-              opts.allow_paths, list(opts.max_size) if opts.max_size else None, opts.memory_budget]
+              opts.allow_paths, list(opts.max_size) if opts.max_size else None, opts.memory_budget,
+              opts.draw_flipped]
     return hashlib.sha256(json.dumps(fields, default=str).encode()).hexdigest()[:16]
 
 

@@ -36,7 +36,8 @@ def load_image(path: str | os.PathLike[str], *, what: str = "image") -> np.ndarr
         raise InputError(f"{what}: {p} is not a readable image ({exc})") from None
 
 
-def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False) -> np.ndarray:
+def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False,
+            reuse: np.ndarray | None = None) -> np.ndarray:
     """Normalise an image value to a C-contiguous (H, W, 4) uint8 or float32 array.
 
     Rows are top first, or bottom first (GL upload order) with ``bottom_up=True``: the
@@ -45,6 +46,10 @@ def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False) -> np.n
     Accepts a path, a PIL image, or an array shaped (H, W), (H, W, 1), (H, W, 3) or
     (H, W, 4) of uint8 (0..255) or float (0..1; float64 becomes float32).  Gray is
     replicated to RGB; missing alpha is opaque.
+
+    ``reuse``: an array the caller owns (one this function returned before); an array
+    value is written into it when shape and dtype match, instead of into a new allocation
+    (a fresh 8 MB array page-faults on every frame of a video filter).
     """
     if isinstance(value, (str, os.PathLike)):
         value = load_image(value, what=what)
@@ -74,7 +79,12 @@ def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False) -> np.n
     if bottom_up:
         arr = arr[::-1]
     h, w = arr.shape[:2]
-    out = np.empty((h, w, 4), out_dtype)
+    if (reuse is not None and reuse.shape == (h, w, 4) and reuse.dtype == out_dtype
+            and reuse.flags.c_contiguous and reuse.flags.writeable
+            and not np.may_share_memory(reuse, arr)):
+        out = reuse
+    else:
+        out = np.empty((h, w, 4), out_dtype)
     if arr.ndim == 2:
         out[..., :3] = arr[..., None]
         out[..., 3] = opaque

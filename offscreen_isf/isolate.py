@@ -278,7 +278,7 @@ class IsolatedRenderer:
                  max_size: int | tuple[int, int] | None = None, memory_budget: int | str | None = None,
                  allow_paths: Iterable[str | os.PathLike[str]] | None = None,
                  input_root: str | os.PathLike[str] | None = None, transport: str = "shm",
-                 worker_env: Mapping[str, str] | None = None) -> None:
+                 worker_env: Mapping[str, str] | None = None, draw_flipped: bool = False) -> None:
         from . import backends  # noqa: PLC0415 - name resolution only, no OpenGL import
         from .renderer import Renderer  # noqa: PLC0415
 
@@ -298,6 +298,7 @@ class IsolatedRenderer:
         self._allow_paths = tuple(str(p) for p in (allow_paths or ()))
         self.document = shader if isinstance(shader, Document) else load(shader, allow_paths=self._allow_paths)
         self.size = Renderer._check_size(size)
+        self.draw_flipped = bool(draw_flipped)   # see Renderer.draw_flipped
         self.clamp = clamp
         self._limit_spec = Limits.make(max_size, memory_budget)
         if self._limit_spec.max_size is not None:   # early; GL_MAX_TEXTURE_SIZE in the worker
@@ -351,6 +352,7 @@ class IsolatedRenderer:
             "document": self.document, "size": self.size, "clamp": self.clamp,
             "max_size": self._limit_spec.max_size, "memory_budget": self._limit_spec.memory_budget,
             "input_root": self._input_root, "frame_index": self.frame_index,
+            "draw_flipped": self.draw_flipped,
             "inputs": dict(self._replay), "shm_size": len(self._shm) if self._shm is not None else 0,
         })
 
@@ -640,7 +642,7 @@ def _worker_main(argv: list[str]) -> int:
                         raise early
                     renderer = Renderer(arg["document"], arg["size"], context=ctx, clamp=arg["clamp"],
                                         max_size=arg["max_size"], memory_budget=arg["memory_budget"],
-                                        input_root=arg["input_root"])
+                                        input_root=arg["input_root"], draw_flipped=arg["draw_flipped"])
                     renderer.frame_index = arg["frame_index"]
                     if arg["inputs"]:
                         renderer.set_inputs(**arg["inputs"])

@@ -145,7 +145,8 @@ class Renderer:
                  isolate: bool = False, timeout: float | None = None,
                  max_size: int | tuple[int, int] | None = None, memory_budget: int | str | None = None,
                  allow_paths: Iterable[str | os.PathLike[str]] | None = None,
-                 input_root: str | os.PathLike[str] | None = None) -> None:
+                 input_root: str | os.PathLike[str] | None = None,
+                 draw_flipped: bool = False) -> None:
         # -- issue 9 options (isolation, limits, paths) ---------------------------------
         if timeout is not None:
             raise InputError("timeout needs isolate=True: an in-process render cannot be "
@@ -191,8 +192,19 @@ class Renderer:
             if self._owns_context:
                 self.context.close()
             raise
-        #: how rows become top-first on readback (readback.FLIP_MODES), chosen per backend
+        #: Opt-in speed (``draw_flipped=True``, CLI ``--draw-flipped``): draw the last pass upside
+        #: down (``isf_FlipY``) so its rows come back top first with no readback flip at all
+        #: (saves Mesa's pack-invert, ~0.5 ms per 1080p frame on llvmpipe, or a GPU's blit
+        #: pass).  Not exact: interpolated varyings (isf_FragNormCoord) round differently in
+        #: the last bit, which hash-noise shaders amplify (6 of 356 corpus shaders then differ
+        #: from the reference), so the default draws upright.  Never done for a PERSISTENT
+        #: last pass (read next frame) or an odd output height (2x2 derivative quads would
+        #: pair other rows): those always use ``row_flip``.
+        self.draw_flipped = bool(draw_flipped)
+        #: how an upright last pass's rows become top-first on readback (readback.FLIP_MODES),
+        #: chosen per backend
         self.row_flip = best_flip_mode(self.context)
+        self._final_flip = self.row_flip   # the readback mode of the frame just drawn
         #: render_frames overlaps readback with drawing (PBOs) by default on hardware renderers
         self.pipeline_readback = self.row_flip == "gpu_blit"
         self._pipeline: dict[str, Any] | None = None
@@ -227,7 +239,9 @@ class Renderer:
                 if value is None:
                     pixels = None
                 elif inp.type == "image":
-                    pixels = to_rgba(value, what=f'input "{name}"', bottom_up=True)
+                    old = self._sources.get(name)   # its pixels are ours: refill them
+                    pixels = to_rgba(value, what=f'input "{name}"', bottom_up=True,
+                                     reuse=old.pixels if old is not None else None)
                 else:
                     make = waveform_texture if inp.type == "audio" else fft_texture
                     pixels = make(value, inp.max)
@@ -383,6 +397,7 @@ class Renderer:
 
     def _prepare_persistent(self, gl: Any, sizes: Mapping[str, tuple[int, int]]) -> None:
         pool = self.context.pool
+        bound = False                        # a framebuffer left bound here
         for t in self.document.persistent_targets:
             w, h = sizes[t.name]
             fmt = "rgba32f" if t.float else "rgba8"
@@ -402,6 +417,7 @@ class Renderer:
                 continue
             fresh = pool.acquire(w, h, fmt)
             self._clear(gl, fresh)            # new persistent buffers start at (0,0,0,0)
+            bound = True
             if current is not None:           # resized: keep the contents, stretched
                 gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, current.framebuffer)
                 gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, fresh.framebuffer)
@@ -409,7 +425,8 @@ class Renderer:
                                      gl.GL_COLOR_BUFFER_BIT, gl.GL_LINEAR)
                 pool.release(current)
             self._persistent[t.name] = fresh
-        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+        if bound:
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
 
     # -- rendering ----------------------------------------------------------------------
     def compile(self) -> None:
@@ -446,7 +463,7 @@ class Renderer:
                 final = self._draw_frame(gl, float(time), _date_vector(date))
                 try:
                     result = read_target(ctx, final, out=out, dtype=self._output_dtype(final, dtype),
-                                         scratch=self._scratch, flip=self.row_flip)
+                                         scratch=self._scratch, flip=self._final_flip)
                 finally:
                     self._release_final(final)
         return result
@@ -504,6 +521,11 @@ class Renderer:
                     gl.glViewport(0, 0, w, h)
                 self._set_uniform(gl, "PASSINDEX", index)
                 self._set_uniform(gl, "RENDERSIZE", (w, h))
+                flipped = (index == last_index and self.draw_flipped and h % 2 == 0
+                           and not (target_def and target_def.persistent))
+                self._set_uniform(gl, "isf_FlipY", (1.0, float(h)) if flipped else (0.0, 0.0))
+                if index == last_index:
+                    self._final_flip = "none" if flipped else self.row_flip
                 self._bind_samplers(gl, sizes, temporary)
                 gl.glDrawArrays(gl.GL_TRIANGLE_STRIP, 0, 4)
                 if target_def is None:
@@ -589,11 +611,11 @@ class Renderer:
                             state["reader"] = PboReadback(ctx, self)
                         final = self._draw_frame(gl, float(t), _date_vector(date))
                         try:
-                            fmt = self._output_dtype(final, dtype)
-                            shape = state["reader"].queue(final, slot, fmt, self.row_flip)
+                            fmt, flip = self._output_dtype(final, dtype), self._final_flip
+                            shape = state["reader"].queue(final, slot, fmt, flip)
                         finally:
                             self._release_final(final)
-                previous, state["pending"] = state["pending"], (t, slot, shape, fmt)
+                previous, state["pending"] = state["pending"], (t, slot, shape, fmt, flip)
                 slot ^= 1
                 if previous is not None:
                     yield previous[0], self._fetch_pending(previous, state)
@@ -612,9 +634,9 @@ class Renderer:
         state["fetched"] = None
         if fetched is not None and fetched[0] is pending:
             return fetched[1]
-        _, slot, shape, fmt = pending
+        _, slot, shape, fmt, flip = pending
         with self.context.current():
-            return state["reader"].fetch(slot, shape, fmt, self.row_flip)
+            return state["reader"].fetch(slot, shape, fmt, flip)
 
     def save(self, path: str | os.PathLike[str], time: float = 0.0, date: DateLike = None) -> Path:
         """Render one frame and write it as PNG (8-bit; 16-bit per channel for float output)."""
@@ -629,8 +651,8 @@ class Renderer:
         state = getattr(self, "_pipeline", None)
         if (state and state.get("pending") is not None and state.get("reader") is not None
                 and context.state is not State.LOST and state["reader"].generation == context.generation):
-            _, slot, shape, fmt = state["pending"]
-            state["fetched"] = (state["pending"], state["reader"].fetch(slot, shape, fmt, self.row_flip))
+            _, slot, shape, fmt, flip = state["pending"]
+            state["fetched"] = (state["pending"], state["reader"].fetch(slot, shape, fmt, flip))
         if context.state is not State.LOST and self._generation == context.generation:
             for name, target in self._persistent.items():
                 self._persistent_cpu[name] = read_target(context, target)

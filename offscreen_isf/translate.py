@@ -25,6 +25,9 @@ Conventions for the renderer (SPEC §6–§10, DESIGN "ISF semantics")
   ``TIMEDELTA``                float     seconds since previous frame (0 on frame 0)
   ``DATE``                     vec4      (year, month 1-12, day 1-31, seconds in day)
   ``FRAMEINDEX``               int       0 on the first frame
+  ``isf_FlipY``                vec2      (1, pass height) to draw the pass upside down, so
+                                         that glReadPixels returns rows top first; (0, 0)
+                                         (or unset) draws upright
   *input* ``NAME``             per type  event/bool → ``bool`` (upload with glUniform1i),
                                          long → ``int``, float → ``float``,
                                          point2D → ``vec2``, color → ``vec4``,
@@ -62,6 +65,11 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
   ``texture3D``/``textureCube`` → ``texture``; ``…Proj`` → ``textureProj``; ``…Lod`` →
   ``textureLod``; ``varying`` → ``in`` (fragment) / ``out`` (vertex); ``attribute`` → ``in``
   (vertex); v1 ``vv_FragNormCoord``/``vv_vertShaderInit`` → ``isf_…`` (SPEC §15).
+* Upside-down drawing: the user's ``main`` → ``isf_main`` (both stages), called by a generated
+  ``main`` that negates ``gl_Position.y`` after it (vertex) or first sets ``isf_FragCoord`` (the
+  image-space ``gl_FragCoord``) and ``isf_FrontFacing`` (fragment); ``gl_FragCoord`` →
+  ``isf_FragCoord``, ``gl_FrontFacing`` → ``isf_FrontFacing``, ``dFdy`` → ``isf_dFdy`` (sign
+  restored).  With ``isf_FlipY`` (0, 0) all of these equal the built-ins.
 * A user ``#version`` line is blanked.  ``#if __VERSION__ <= 120`` guards keep working since
   ``__VERSION__`` is 330.
 * Every rewrite keeps the number of lines, so user line *k* of the body is generated line
@@ -233,10 +241,15 @@ _RENAMES_COMMON: dict[str, str] = {
     "texture2DGradARB": "textureGrad",
     "vv_FragNormCoord": "isf_FragNormCoord",  # ISF v1 (SPEC §15)
 }
+#: Upside-down drawing (``isf_FlipY``): the user's ``main`` becomes ``isf_main`` under a
+#: generated ``main`` that flips ``gl_Position.y`` (vertex) or derives the image-space
+#: ``isf_FragCoord`` / ``isf_FrontFacing`` (fragment) first; ``dFdy`` gets its sign back.
 _RENAMES: dict[str, dict[str, str]] = {
-    "fragment": {**_RENAMES_COMMON, "gl_FragColor": "isf_FragColor", "varying": "in"},
+    "fragment": {**_RENAMES_COMMON, "gl_FragColor": "isf_FragColor", "varying": "in",
+                 "main": "isf_main", "gl_FragCoord": "isf_FragCoord",
+                 "gl_FrontFacing": "isf_FrontFacing", "dFdy": "isf_dFdy"},
     "vertex": {**_RENAMES_COMMON, "varying": "out", "attribute": "in",
-               "vv_vertShaderInit": "isf_vertShaderInit"},
+               "vv_vertShaderInit": "isf_vertShaderInit", "main": "isf_main"},
 }
 
 #: macro -> (allowed argument counts, helper kind or None, implicit coordinate, fragment only)
@@ -250,53 +263,48 @@ IMG_MACROS: dict[str, tuple[tuple[int, ...], str | None, str | None, bool]] = {
 
 #: (helper name, with bias) -> GLSL definition.  Sampling semantics of SPEC §8:
 #: st = loc / size (by pixel) or loc (by norm); uv = st * rect.zw + rect.xy, y mirrored by flip.
+#: The renderer only binds whole GL_TEXTURE_2D textures stored bottom row first (rect
+#: (0, 0, 1, 1), flip false: SPEC §6's recommendation for a Python host), for which uv == st
+#: exactly -- x * 1 + 0 is exact in float -- so the helpers sample at st and leave rect and
+#: flip out: the same texels, and llvmpipe keeps its fast path for a plain
+#: texture(sampler, varying) (measured +10% for a 1080p filter).  The uniforms are still
+#: declared and set, for shaders that read them.
 HELPERS: dict[tuple[str, bool], str] = {
     ("VVSAMPLER_2DBYPIXEL", False): (
         "vec4 VVSAMPLER_2DBYPIXEL(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
         "vec2 isf_loc) {\n"
-        "\tvec2 isf_st = isf_loc / isf_size;\n"
-        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
-        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy);\n"
+        "\treturn texture(isf_s, isf_loc / isf_size);\n"
         "}\n"),
     ("VVSAMPLER_2DBYPIXEL", True): (
         "vec4 VVSAMPLER_2DBYPIXEL(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
         "vec2 isf_loc, float isf_bias) {\n"
-        "\tvec2 isf_st = isf_loc / isf_size;\n"
-        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
-        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy, isf_bias);\n"
+        "\treturn texture(isf_s, isf_loc / isf_size, isf_bias);\n"
         "}\n"),
     # IMG_THIS_PIXEL(img) = IMG_PIXEL(img, gl_FragCoord.xy): for a whole texture whose size
-    # is imgSize -- the only kind the renderer binds (imgRect (0,0,1,1); an unwritten or unset
-    # image is a 1x1 transparent texture, which reads the same either way) -- that samples
-    # exact texel centres, where bilinear filtering returns the texel itself (clamp-to-edge
-    # outside).  One texelFetch gives that value without the filtering cost (no branch:
-    # CPU rasterisers run both sides of one).
+    # is imgSize -- the only kind the renderer binds (an unwritten or unset image is a 1x1
+    # transparent texture, which reads the same either way) -- that samples exact texel
+    # centres, where bilinear filtering returns the texel itself (clamp-to-edge outside).
+    # One texelFetch gives that value without the filtering cost.
     ("ISF_THIS_PIXEL", False): (
         "vec4 ISF_THIS_PIXEL(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip) {\n"
         "\tivec2 isf_ts = textureSize(isf_s, 0);\n"
-        "\tivec2 isf_p = clamp(ivec2(gl_FragCoord.xy), ivec2(0), isf_ts - 1);\n"
-        "\tif (isf_flip) isf_p.y = isf_ts.y - 1 - isf_p.y;\n"
-        "\treturn texelFetch(isf_s, isf_p, 0);\n"
+        "\treturn texelFetch(isf_s, clamp(ivec2(isf_FragCoord.xy), ivec2(0), isf_ts - 1), 0);\n"
         "}\n"),
     ("VVSAMPLER_2DBYNORM", False): (
         "vec4 VVSAMPLER_2DBYNORM(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
         "vec2 isf_loc) {\n"
-        "\tvec2 isf_st = isf_loc;\n"
-        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
-        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy);\n"
+        "\treturn texture(isf_s, isf_loc);\n"
         "}\n"),
     ("VVSAMPLER_2DBYNORM", True): (
         "vec4 VVSAMPLER_2DBYNORM(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
         "vec2 isf_loc, float isf_bias) {\n"
-        "\tvec2 isf_st = isf_loc;\n"
-        "\tif (isf_flip) isf_st.y = 1.0 - isf_st.y;\n"
-        "\treturn texture(isf_s, isf_st * isf_rect.zw + isf_rect.xy, isf_bias);\n"
+        "\treturn texture(isf_s, isf_loc, isf_bias);\n"
         "}\n"),
 }
 
 _BUILTIN_UNIFORMS: tuple[tuple[str, str], ...] = (
     ("PASSINDEX", "int"), ("RENDERSIZE", "vec2"), ("TIME", "float"), ("TIMEDELTA", "float"),
-    ("DATE", "vec4"), ("FRAMEINDEX", "int"),
+    ("DATE", "vec4"), ("FRAMEINDEX", "int"), ("isf_FlipY", "vec2"),
 )
 _IMAGE_AUX: tuple[tuple[str, str, str], ...] = (
     ("_{}_imgRect", "vec4", "image_rect"), ("_{}_imgSize", "vec2", "image_size"),
@@ -308,6 +316,29 @@ _VERTEX_INIT = (
     "void isf_vertShaderInit(void) {\n"
     "\tgl_Position = vec4(isf_position, 0.0, 1.0);\n"
     "\tisf_FragNormCoord = (gl_Position.xy + 1.0) * 0.5;\n"
+    "}\n")
+
+# isf_FlipY = (1, pass height) while a pass is drawn upside down (the last pass, so that
+# glReadPixels returns image rows top first with no flip copy), (0, 0) otherwise; an
+# unset uniform (0, 0) draws upright.  Selects and negations only: exact in float.
+_FRAGMENT_GLOBALS = (
+    "vec4 isf_FragCoord;      // gl_FragCoord in image space (origin bottom-left of the image)\n"
+    "bool isf_FrontFacing;\n"
+    "float isf_dFdy(float v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n"
+    "vec2 isf_dFdy(vec2 v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n"
+    "vec3 isf_dFdy(vec3 v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n"
+    "vec4 isf_dFdy(vec4 v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n")
+_FRAGMENT_MAIN = (
+    "void main() {\n"
+    "\tisf_FragCoord = vec4(gl_FragCoord.x, isf_FlipY.x != 0.0 ? isf_FlipY.y - gl_FragCoord.y "
+    ": gl_FragCoord.y, gl_FragCoord.zw);\n"
+    "\tisf_FrontFacing = gl_FrontFacing == (isf_FlipY.x == 0.0);\n"
+    "\tisf_main();\n"
+    "}\n")
+_VERTEX_MAIN = (
+    "void main() {\n"
+    "\tisf_main();\n"
+    "\tif (isf_FlipY.x != 0.0) gl_Position.y = -gl_Position.y;\n"
     "}\n")
 
 _STAGES = {"fragment": "fragment", "frag": "fragment", "fs": "fragment",
@@ -520,17 +551,20 @@ def _declarations(uniforms: Iterable[UniformDecl], varying: str) -> list[str]:
 
 
 def _assemble(prelude: list[str], helpers: set[tuple[str, bool]], body: str,
-              body_file: str | None, body_line0: int) -> tuple[str, list[Origin]]:
-    """Join prelude + helpers + body; map body line k to (body_file, body_line0 + k)."""
+              body_file: str | None, body_line0: int, main: str) -> tuple[str, list[Origin]]:
+    """Join prelude + helpers + body + generated ``main``; map body line k to
+    (body_file, body_line0 + k)."""
     head = list(prelude)
     for key in sorted(helpers):
         head.extend(HELPERS[key].rstrip("\n").split("\n"))
     head.append("")
     body_lines = body.split("\n")
-    lines = head + body_lines
+    tail = ["", *main.rstrip("\n").split("\n")]
+    lines = head + body_lines + tail
     origins: list[Origin] = [None] * len(head)
     origins += [(body_file, body_line0 + k) if body_file is not None else None
                 for k in range(1, len(body_lines) + 1)]
+    origins += [None] * len(tail)
     return "\n".join(lines), origins
 
 
@@ -547,8 +581,10 @@ def translate(doc: Document) -> Translation:
     fs_text = fr.run()
     frag_prelude = [GLSL_VERSION, "precision highp float;", "precision highp int;",
                     "layout(location = 0) out vec4 isf_FragColor;",
-                    *_declarations(uniforms, "in")]
-    fragment, fmap = _assemble(frag_prelude, fr.helpers, fs_text, fs_name, doc.body_line_offset)
+                    *_declarations(uniforms, "in"),
+                    *_FRAGMENT_GLOBALS.rstrip("\n").split("\n")]
+    fragment, fmap = _assemble(frag_prelude, fr.helpers, fs_text, fs_name, doc.body_line_offset,
+                               _FRAGMENT_MAIN)
 
     if doc.vertex_source is not None:
         vs_name = str(doc.vertex_path) if doc.vertex_path is not None else "<vertex>"
@@ -564,7 +600,7 @@ def translate(doc: Document) -> Translation:
                     "layout(location = 0) in vec2 isf_position;",
                     *_declarations(uniforms, "out"),
                     *_VERTEX_INIT.rstrip("\n").split("\n")]
-    vertex, vmap = _assemble(vert_prelude, vr.helpers, vs_text, vs_file, 0)
+    vertex, vmap = _assemble(vert_prelude, vr.helpers, vs_text, vs_file, 0, _VERTEX_MAIN)
 
     sources = {fs_name: _normalize_newlines(doc.source).split("\n")}
     if vs_file is not None and vs_src is not None:

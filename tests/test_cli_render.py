@@ -46,6 +46,20 @@ def test_render_one_frame_with_inputs(shader: Path, tmp_path: Path, backend: str
 
 
 @pytest.mark.gl
+def test_draw_flipped_renders_the_same_frame(shader: Path, tmp_path: Path, backend: str) -> None:
+    """--draw-flipped (no readback flip) gives the upright frame: rows top first."""
+    frames = {}
+    for flag in ((), ("--draw-flipped",)):
+        out = tmp_path / f"f{len(flag)}.png"
+        proc = cli("render", str(shader), "-o", str(out), "--size", "8x6", "--time", "0.2",
+                   "--backend", backend, *flag)
+        assert proc.returncode == 0, proc.stderr
+        frames[bool(flag)] = np.asarray(Image.open(out)).astype(int)
+    assert np.abs(frames[True] - frames[False]).max() <= 1
+    assert frames[True][0, 0, 1] == round(0.2 * 255)
+
+
+@pytest.mark.gl
 def test_render_sequence_steps_time_by_fps(shader: Path, tmp_path: Path, backend: str) -> None:
     proc = cli("render", str(shader), "-o", str(tmp_path / "f_%03d.png"), "--size", "4x4",
                "--frames", "3", "--fps", "10", "-q", "--backend", backend)

@@ -86,6 +86,14 @@ def test_isolated_frames_equal_in_process_frames(backend: str) -> None:
             np.testing.assert_array_equal(got, expected)
             assert r.inputs["level"] == 0.25 and r.context.backend == backend
             assert r.context.info.renderer
+    with oi.Renderer(GRAD, (48, 32), backend=backend, draw_flipped=True) as local:
+        local.set_inputs(level=0.25, inputImage=image)
+        flipped = local.render(0.5, date=(2024, 1, 1, 0))
+        assert local._final_flip == "none"
+    with oi.Renderer(GRAD, (48, 32), isolate=True, timeout=20, draw_flipped=True) as r:
+        assert r.draw_flipped      # passed on to the worker's Renderer
+        r.set_inputs(level=0.25, inputImage=image)
+        np.testing.assert_array_equal(r.render(0.5, date=(2024, 1, 1, 0)), flipped)
 
 
 def test_timeout_kills_replaces_and_next_render_works(capsys: pytest.CaptureFixture[str]) -> None:

@@ -333,26 +333,123 @@ def test_compile_error_points_at_the_fs_line(tmp_path, shared_ctx) -> None:
 
 
 def test_every_row_flip_mode_agrees(shared_ctx) -> None:
-    """Readback makes rows top-first by Mesa's pack-invert, a GPU blit or a CPU copy,
-    chosen per backend: all give the same pixels."""
+    """Rows come back top-first by drawing the last pass upside down (default) or, for an
+    upright one, by Mesa's pack-invert, a GPU blit or a CPU copy: all give the same pixels."""
     from offscreen_isf.readback import FLIP_MODES
 
+    # gl_FragCoord terms only: exact in both orientations (varyings are not: see below)
     src = isf({"PASSES": [{"TARGET": "f", "FLOAT": True}]},
-              "void main() { gl_FragColor = vec4(isf_FragNormCoord, gl_FragCoord.x / 7.0, 1.5); }")
-    modes = [m for m in FLIP_MODES if m != "mesa_invert" or "GL_MESA_pack_invert" in shared_ctx.extensions]
+              "void main() { gl_FragColor = vec4(gl_FragCoord.xy / 8.0, gl_FragCoord.x / 7.0 + "
+              "gl_FragCoord.y / 3.0, 1.5); }")
+    modes = [m for m in FLIP_MODES if m != "none"
+             and (m != "mesa_invert" or "GL_MESA_pack_invert" in shared_ctx.extensions)]
     results = {}
-    with oi.Renderer(src, (7, 5), context=shared_ctx) as r:
-        assert r.row_flip in FLIP_MODES
+    with oi.Renderer(src, (7, 6), context=shared_ctx, draw_flipped=True) as r:
+        assert r.row_flip in FLIP_MODES and r.draw_flipped
+        results["drawn upside down"] = r.render()
+        assert r._final_flip == "none"
+        r.draw_flipped = False
         for mode in modes:
             r.row_flip = mode
             results[mode] = r.render()
+            assert r._final_flip == mode
             out = np.empty_like(results[mode])
             assert r.render(out=out) is out
             np.testing.assert_array_equal(out, results[mode])
     cpu = results["cpu"]
     assert cpu.dtype == np.float32 and cpu[0, 0, 1] > cpu[-1, 0, 1]   # top row first
-    for mode in modes:
-        np.testing.assert_array_equal(results[mode], cpu, err_msg=mode)
+    assert len(results) == len(modes) + 1
+    for mode, got in results.items():
+        np.testing.assert_array_equal(got, cpu, err_msg=mode)
+
+
+# Everything a shader can observe of the window's y direction, drawn upright vs upside down.
+ORIENTATION_PROBES = {
+    "frag coord and IMG_THIS_PIXEL of an earlier pass": isf(
+        {"PASSES": [{"TARGET": "a"}, {}]},
+        """void main() {
+            if (PASSINDEX == 0) gl_FragColor = vec4(gl_FragCoord.xy / RENDERSIZE, 0.25, 1.0);
+            else gl_FragColor = IMG_THIS_PIXEL(a) * 0.5 + vec4(0.0, 0.0, gl_FragCoord.y / 64.0, 0.5);
+        }"""),
+    "derivatives and facing": isf({}, """void main() {
+            float q = isf_FragNormCoord.y * isf_FragNormCoord.y * 40.0;
+            gl_FragColor = vec4(dFdy(q) + 0.5, dFdx(q) + 0.5, gl_FrontFacing ? 1.0 : 0.0,
+                                fwidth(q));
+        }"""),
+    "images by pixel and by norm": isf(
+        {"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]},
+        """void main() {
+            gl_FragColor = 0.5 * IMG_PIXEL(inputImage, gl_FragCoord.xy * 0.5)
+                         + 0.5 * IMG_NORM_PIXEL(inputImage, vec2(isf_FragNormCoord.x, 1.0 - isf_FragNormCoord.y));
+        }"""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORIENTATION_PROBES))
+def test_drawing_the_last_pass_upside_down_is_invisible_to_shaders(shared_ctx, name) -> None:
+    """isf_FlipY: gl_FragCoord, dFdy, gl_FrontFacing and texture lookups read as if drawn
+    upright, so the flip-free readback gives the upright pixels -- up to the last-bit
+    rounding of interpolated varyings (at most 1/255 here)."""
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (10, 16, 4), dtype=np.uint8)
+    frames = {}
+    for flipped in (True, False):
+        with oi.Renderer(ORIENTATION_PROBES[name], (16, 10), context=shared_ctx) as r:
+            r.draw_flipped = flipped
+            if "inputImage" in ORIENTATION_PROBES[name]:
+                r.set_inputs(inputImage=image)
+            frames[flipped] = r.render(0.5)
+            assert r._final_flip == ("none" if flipped else r.row_flip)
+    assert frames[True].std() > 0
+    diff = np.abs(frames[True].astype(int) - frames[False])
+    assert diff.max() <= 1 and (diff == 0).mean() > 0.95
+
+
+def test_flipped_drawing_rounds_varyings_differently_in_the_last_bit(shared_ctx) -> None:
+    """Why draw_flipped is opt-in: isf_FragNormCoord is interpolated over other triangles,
+    so float outputs differ by an ulp (not more) where upright drawing is exact."""
+    src = isf({"PASSES": [{"TARGET": "result", "FLOAT": True}]},
+              "void main() { gl_FragColor = vec4(isf_FragNormCoord, 0.0, 1.0); }")
+    frames = {}
+    for flipped in (True, False):
+        with oi.Renderer(src, (64, 36), context=shared_ctx, draw_flipped=flipped) as r:
+            frames[flipped] = r.render()
+    np.testing.assert_allclose(frames[True], frames[False], rtol=0, atol=2e-7)
+    y, x = np.mgrid[35:-1:-1, 0:64]
+    np.testing.assert_allclose(frames[False][..., 0], (x + 0.5) / 64, atol=2e-7)   # top row first
+    np.testing.assert_allclose(frames[False][..., 1], (y + 0.5) / 36, atol=2e-7)
+
+
+def test_custom_vertex_shader_is_drawn_upside_down_too(shared_ctx, tmp_path) -> None:
+    """A .vs that moves gl_Position (here: shifts the quad up by a quarter) gives the same
+    image drawn upside down: the flip is applied after the user's main."""
+    fs = write(tmp_path, "shift.fs", isf({}, "void main() { gl_FragColor = vec4(isf_FragNormCoord, gl_FragCoord.y / 8.0, 1.0); }"))
+    (tmp_path / "shift.vs").write_text(
+        "void main() {\n\tisf_vertShaderInit();\n\tgl_Position.y += 0.5;\n}\n")
+    frames = {}
+    for flipped in (True, False):
+        with oi.Renderer(fs, (6, 8), context=shared_ctx, draw_flipped=flipped) as r:
+            frames[flipped] = r.render()
+            assert r._final_flip == ("none" if flipped else r.row_flip)
+    assert np.abs(frames[True].astype(int) - frames[False]).max() <= 1
+    assert (frames[True][-2:] == 0).all() and (frames[True][:-2, :, 3] == 255).all()   # bottom uncovered
+
+
+def test_odd_heights_and_persistent_last_passes_are_drawn_upright(shared_ctx) -> None:
+    """draw_flipped never applies to a buffer read next frame or to an odd height; and it
+    is off by default (exact parity with the reference)."""
+    with oi.Renderer(FEEDBACK, (4, 4), context=shared_ctx) as r:
+        assert not r.draw_flipped
+        r.render()
+        assert r._final_flip == r.row_flip
+    with oi.Renderer(FEEDBACK, (4, 4), context=shared_ctx, draw_flipped=True) as r:
+        r.render()
+        assert r._final_flip == r.row_flip         # read next frame: stays upright
+    with oi.Renderer(isf({}, "void main() { gl_FragColor = vec4(gl_FragCoord.y / 5.0); }"),
+                     (3, 5), context=shared_ctx, draw_flipped=True) as r:
+        img = r.render()
+        assert r._final_flip == r.row_flip
+    assert img[0, 0, 0] > img[-1, 0, 0]
 
 
 def test_discarded_pixels_are_cleared_each_pass(shared_ctx) -> None:
@@ -390,17 +487,30 @@ def test_changing_or_unsetting_images_and_failed_compiles_leak_nothing(shared_ct
     assert shared_ctx.live_objects() == before
 
 
-@pytest.mark.parametrize("flip", ["cpu", "gpu_blit", "mesa_invert"])
-def test_pipelined_render_frames_match_plain_renders(shared_ctx, flip) -> None:
+# a persistent first pass and an unnamed last pass: drawn upside down
+FEEDBACK_THEN_SHOW = isf({"PASSES": [{"TARGET": "acc", "PERSISTENT": True, "FLOAT": True}, {"FLOAT": True}]}, """
+void main() {
+    if (PASSINDEX == 0) gl_FragColor = IMG_THIS_PIXEL(acc) + vec4(0.1, 2.5, 0.001, 0.0);
+    else gl_FragColor = IMG_THIS_PIXEL(acc) + vec4(0.0, 0.0, gl_FragCoord.y, 0.0);
+}""")
+
+
+@pytest.mark.parametrize("flip", ["none", "cpu", "gpu_blit", "mesa_invert"])
+@pytest.mark.parametrize("shader", ["persistent last pass", "unnamed last pass"])
+def test_pipelined_render_frames_match_plain_renders(shared_ctx, flip, shader) -> None:
     """render_frames(pipeline=True) (PBO readback, one frame late) yields the same frames,
     in order, as plain renders -- across a reinitialize() in the middle too."""
     if flip == "mesa_invert" and "GL_MESA_pack_invert" not in shared_ctx.extensions:
         pytest.skip("no GL_MESA_pack_invert")
+    source = FEEDBACK if shader == "persistent last pass" else FEEDBACK_THEN_SHOW
     times = [0.0, 0.1, 0.2, 0.3, 0.4]
-    with oi.Renderer(FEEDBACK, (5, 3), context=shared_ctx) as r:
+    with oi.Renderer(source, (5, 4), context=shared_ctx) as r:
+        r.draw_flipped = False
+        r.row_flip = "cpu"
         plain = [r.render(t) for t in times]
-    with oi.Renderer(FEEDBACK, (5, 3), context=shared_ctx) as r:
-        r.row_flip = flip
+    with oi.Renderer(source, (5, 4), context=shared_ctx, draw_flipped=flip == "none") as r:
+        if flip != "none":
+            r.row_flip = flip
         got = []
         for t, frame in r.render_frames(times, pipeline=True):
             got.append((t, frame))
