@@ -12,7 +12,9 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 SERIES = [("offscreen-isf/osmesa", "offscreen-isf / raw (OSMesa)", (31, 119, 180)),
+          ("offscreen-isf/osmesa:draw_flipped", "offscreen-isf draw_flipped / raw (OSMesa)", (130, 180, 220)),
           ("offscreen-isf/egl", "offscreen-isf / raw (EGL)", (44, 160, 44)),
+          ("offscreen-isf/egl:draw_flipped", "offscreen-isf draw_flipped / raw (EGL)", (150, 210, 150)),
           ("moderngl/egl", "moderngl / raw (EGL)", (255, 127, 14)),
           ("pyvvisf/osmesa", "pyvvisf / raw (GLFW null + OSMesa)", (214, 39, 40))]
 

@@ -70,6 +70,11 @@ class Contender:
         """The frame with its top row first."""
         return frame
 
+    def variants(self, case: dict[str, Any], size: tuple[int, int]) -> dict[str, tuple[FrameFn, Callable[[np.ndarray], None] | None, Callable[[], None]]]:
+        """Extra configurations of this contender measured in the same interleaving
+        (name -> pipeline as :meth:`pipeline`)."""
+        return {}
+
     def reinitialize_cost(self, case: dict[str, Any], size: tuple[int, int], reps: int) -> dict[str, Any]:
         """Cost of tearing the context down and rendering again."""
         raise NotImplementedError
@@ -117,8 +122,8 @@ class OffscreenIsf(Contender):
     def gl(self) -> Any:  # type: ignore[override]
         return self.ctx.gl
 
-    def pipeline(self, case: dict[str, Any], size: tuple[int, int]):  # type: ignore[no-untyped-def]
-        r = self.oi.Renderer(case["isf"], size, context=self.ctx)
+    def pipeline(self, case: dict[str, Any], size: tuple[int, int], **options: Any):  # type: ignore[no-untyped-def]
+        r = self.oi.Renderer(case["isf"], size, context=self.ctx, **options)
         out = np.empty((size[1], size[0], 4), np.uint8)
         image_input = case["image_input"]
 
@@ -126,6 +131,10 @@ class OffscreenIsf(Contender):
             r.set_inputs(**{image_input: img})
 
         return ((lambda t: r.render(t, DATE, out=out)), set_image if image_input else None, r.release)
+
+    def variants(self, case: dict[str, Any], size: tuple[int, int]):  # type: ignore[no-untyped-def]
+        # the opt-in flip-free readback (not bit-exact: Renderer.draw_flipped)
+        return {"draw_flipped": self.pipeline(case, size, draw_flipped=True)}
 
     def reinitialize_cost(self, case: dict[str, Any], size: tuple[int, int], reps: int) -> dict[str, Any]:
         r = self.oi.Renderer(case["isf"], size, context=self.ctx)
@@ -399,6 +408,8 @@ def bench_cell(c: Contender, case: dict[str, Any], size: tuple[int, int], cfg: d
             compile_first_ms = (time.perf_counter() - t0) * 1e3
         except Unsupported as exc:
             return {"status": "unsupported", "reason": str(exc)}
+    with c.current():
+        variants = c.variants(case, size) if cfg.get("variants", True) else {}
     with c.current():   # the contender's context for this case (pyvvisf: one per renderer)
         raw = RawPipeline(c.gl, case["raw"], size)
         raw_set = raw.set_image if case["image_input"] else None
@@ -406,14 +417,20 @@ def bench_cell(c: Contender, case: dict[str, Any], size: tuple[int, int], cfg: d
             if raw_set is not None:
                 raw_set(images[0])
             raw.frame(0.0)
+            for v_frame, v_set, _ in variants.values():
+                if v_set is not None:
+                    v_set(images[0])
+                v_frame(0.0)
             # one timed frame each to size the blocks
             raw_s = 1.0 / _block(raw.frame, raw_set, images, 1, 1)
             c_s = 1.0 / _block(frame, set_image, images, 1, 1)
             per_block = int(min(cfg["max_frames"], max(1, round(cfg["block_seconds"] / max(raw_s, c_s)))))
             raw_fps, c_fps = [], []
-            for b in range(cfg["blocks"]):      # ABBA: drift hits both alike
-                order = ((raw_fps, raw.frame, raw_set), (c_fps, frame, set_image))
-                for store, fn, setter in (order if b % 2 == 0 else order[::-1]):
+            v_fps: dict[str, list[float]] = {name: [] for name in variants}
+            lanes = [(raw_fps, raw.frame, raw_set), (c_fps, frame, set_image)]
+            lanes += [(v_fps[name], v[0], v[1]) for name, v in variants.items()]
+            for b in range(cfg["blocks"]):      # ABBA: drift hits all alike
+                for store, fn, setter in (lanes if b % 2 == 0 else lanes[::-1]):
                     store.append(_block(fn, setter, images, per_block, 2 + b * per_block))
             result: dict[str, Any] = {
                 "status": "ok", "frames_per_block": per_block, "blocks": cfg["blocks"],
@@ -421,6 +438,11 @@ def bench_cell(c: Contender, case: dict[str, Any], size: tuple[int, int], cfg: d
                 "ratio": round(statistics.median(cf / rf for cf, rf in zip(c_fps, raw_fps)), 3),
                 "raw_fps_blocks": [round(v, 3) for v in raw_fps], "fps_blocks": [round(v, 3) for v in c_fps],
                 "compile_first_ms": round(compile_first_ms, 1)}
+            if variants:
+                result["variants"] = {name: {
+                    "fps": round(statistics.median(fps), 3),
+                    "ratio": round(statistics.median(vf / rf for vf, rf in zip(fps, raw_fps)), 3)}
+                    for name, fps in v_fps.items()}
             if case["compare"]:
                 t = 0.25
                 if raw_set is not None and set_image is not None:
@@ -438,6 +460,8 @@ def bench_cell(c: Contender, case: dict[str, Any], size: tuple[int, int], cfg: d
             with c.current():
                 raw.release()
             release()
+            for _, _, v_release in variants.values():
+                v_release()
 
 
 def soak(c: Contender, case: dict[str, Any], size: tuple[int, int], frames: int,

@@ -33,6 +33,7 @@ may read.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -173,6 +174,7 @@ class Renderer:
         self._locations: dict[str, int] = {}
         self._uniform_cache: dict[str, tuple[Any, ...]] = {}
         self._scratch: dict = {}   # readback staging buffer, reused across frames
+        self._sizes_memo: tuple[Any, dict[str, tuple[int, int]]] | None = None
         self._uniform_types = {u.name: u.glsl_type for u in self.translation.uniforms}
         self._samplers = self.document.image_names()
         # The default quad covers every pixel centre, so a pass leaves no pixel unwritten
@@ -387,7 +389,11 @@ class Renderer:
         textures = [(src.size[0], src.size[1], src.pixels.itemsize * 4)
                     for src in list(self._sources.values()) + list(self._imported.values())
                     if src is not None]
-        return self.limits.frame_sizes(self.document, self.size, self._values, textures)
+        # the same inputs give the same sizes: evaluate and check once, not every frame
+        key = (self.size, list(self._values.items()), textures, self.limits)
+        if self._sizes_memo is None or self._sizes_memo[0] != key:
+            self._sizes_memo = (key, self.limits.frame_sizes(self.document, self.size, self._values, textures))
+        return self._sizes_memo[1]
 
     def _clear(self, gl: Any, target: RenderTarget) -> None:
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, target.framebuffer)
@@ -452,7 +458,7 @@ class Renderer:
         """
         if self._released:
             raise InputError("this Renderer was released; create a new one")
-        if not isinstance(time, (int, float)) or not np.isfinite(time):
+        if not isinstance(time, (int, float)) or not math.isfinite(time):
             raise InputError(f"time must be a finite number of seconds, got {time!r}")
         ctx = self.context
         with ctx.current():
@@ -600,7 +606,7 @@ class Renderer:
             for t in times:
                 if self._released:
                     raise InputError("this Renderer was released; create a new one")
-                if not isinstance(t, (int, float)) or not np.isfinite(t):
+                if not isinstance(t, (int, float)) or not math.isfinite(t):
                     raise InputError(f"time must be a finite number of seconds, got {t!r}")
                 with ctx.current():   # per frame: the caller may use the context between frames
                     gl = ctx.gl
