@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="corpus frame images to keep (own cases always keep theirs)")
     ap.add_argument("--min-pass-rate", type=float, default=0.97, help="corpus bar (default 0.97)")
     ap.add_argument("-q", "--quiet", action="store_true", help="only the summary line")
+    ap.add_argument("--draw-flipped", action="store_true",
+                    help="render the corpus with Renderer(draw_flipped=True), the opt-in fast readback "
+                         "that is not bit-exact, to count what it changes")
     return ap.parse_args(argv)
 
 
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 return writer if keep else None
 
             results_c, skipped, known = corpus_mode.run_corpus(
-                ctx, corpus_dir, Path(args.references), args.filter, sink_for, log)
+                ctx, corpus_dir, Path(args.references), args.filter, sink_for, log, args.draw_flipped)
             summary["corpus"] = corpus_mode.summarise(results_c, skipped, known)
             shaders = [r.as_dict() for r in results_c]
             ok &= (summary["corpus"]["pass_rate"] >= args.min_pass_rate

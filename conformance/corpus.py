@@ -81,7 +81,8 @@ def comparable_shaders(references: Path) -> tuple[list[str], dict[str, str], dic
 def run_shader(rel: str, corpus: Path, references: Path, conditions: dict[str, Any],
                image_inputs: dict[str, list[str]], context: oi.Context,
                known: dict[str, Any] | None,
-               sink_for: Callable[[ShaderResult], ImageSink | None] | None = None) -> ShaderResult:
+               sink_for: Callable[[ShaderResult], ImageSink | None] | None = None,
+               draw_flipped: bool = False) -> ShaderResult:
     """Render one shader under the reference conditions and compare every frame.
 
     ``sink_for(result)`` (called once the status is known) says where to write the frame
@@ -92,7 +93,7 @@ def run_shader(rel: str, corpus: Path, references: Path, conditions: dict[str, A
     result = ShaderResult(rel, "pass", known=known)
     frames_seen: list[tuple[np.ndarray, np.ndarray]] = []
     try:
-        with oi.Renderer(corpus / rel, size, context=context) as r:
+        with oi.Renderer(corpus / rel, size, context=context, draw_flipped=draw_flipped) as r:
             files = conditions["image_inputs"]["files"]
             r.set_inputs(**{name: references / files[str(k)]
                             for k, name in enumerate(image_inputs.get(rel, []))})
@@ -124,9 +125,10 @@ def run_shader(rel: str, corpus: Path, references: Path, conditions: dict[str, A
 
 def run_corpus(context: oi.Context, corpus: Path = CORPUS, references: Path = REFERENCES,
                text_filter: str = "", sink_for: Callable[[ShaderResult], ImageSink | None] | None = None,
-               progress: Callable[[str], None] | None = None,
+               progress: Callable[[str], None] | None = None, draw_flipped: bool = False,
                ) -> tuple[list[ShaderResult], dict[str, str], dict[str, dict[str, Any]]]:
-    """Run corpus mode.  ``sink_for(result_so_far)`` picks where frame images go (or None).
+    """Run corpus mode.  ``sink_for(result_so_far)`` picks where frame images go (or None);
+    ``draw_flipped`` measures the opt-in ``Renderer(draw_flipped=True)`` against the references.
 
     Returns (results, skipped shaders with reasons, the known-differences table).
     """
@@ -136,7 +138,8 @@ def run_corpus(context: oi.Context, corpus: Path = CORPUS, references: Path = RE
     results: list[ShaderResult] = []
     selected = [s for s in shaders if text_filter in s]
     for i, rel in enumerate(selected, 1):
-        res = run_shader(rel, corpus, references, conditions, image_inputs, context, known.get(rel), sink_for)
+        res = run_shader(rel, corpus, references, conditions, image_inputs, context, known.get(rel), sink_for,
+                         draw_flipped)
         results.append(res)
         if progress and res.status != "pass":
             worst = [f["within"] for f in res.frames]

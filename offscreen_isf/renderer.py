@@ -52,7 +52,7 @@ from .images import load_image, to_rgba
 from .lifecycle import State
 from .pool import RenderTarget, set_sampling
 from .readback import PboReadback, best_flip_mode, read_target
-from .translate import Translation, map_compile_log, translate
+from .translate import FLIP_SWITCH, FLIP_SWITCH_ON, Translation, map_compile_log, translate
 
 __all__ = ["Renderer", "render"]
 
@@ -194,15 +194,16 @@ class Renderer:
             if self._owns_context:
                 self.context.close()
             raise
-        #: Opt-in speed (``draw_flipped=True``, CLI ``--draw-flipped``): draw the last pass upside
-        #: down (``isf_FlipY``) so its rows come back top first with no readback flip at all
-        #: (saves Mesa's pack-invert, ~0.5 ms per 1080p frame on llvmpipe, or a GPU's blit
-        #: pass).  Not exact: interpolated varyings (isf_FragNormCoord) round differently in
-        #: the last bit, which hash-noise shaders amplify (6 of 356 corpus shaders then differ
-        #: from the reference), so the default draws upright.  Never done for a PERSISTENT
-        #: last pass (read next frame) or an odd output height (2x2 derivative quads would
-        #: pair other rows): those always use ``row_flip``.
-        self.draw_flipped = bool(draw_flipped)
+        # Opt-in speed (``draw_flipped=True``, CLI ``--draw-flipped``): draw the last pass upside
+        # down (``isf_FlipY``) so its rows come back top first with no readback flip at all
+        # (saves Mesa's pack-invert, ~0.3-0.5 ms per 1080p frame on llvmpipe, or a GPU's blit
+        # pass).  Not exact: interpolated varyings (isf_FragNormCoord) round differently in
+        # the last bit, which hash-noise shaders amplify (6 of 356 corpus shaders then differ
+        # from the reference), so the default draws upright.  Never done for a PERSISTENT
+        # last pass (read next frame) or an odd output height (2x2 derivative quads would
+        # pair other rows): those always use ``row_flip``.  Fixed at construction: it is
+        # compiled into the program.
+        self._draw_flipped = bool(draw_flipped)
         #: how an upright last pass's rows become top-first on readback (readback.FLIP_MODES),
         #: chosen per backend
         self.row_flip = best_flip_mode(self.context)
@@ -213,6 +214,11 @@ class Renderer:
         self._released = False
         if inputs:
             self.set_inputs(**inputs)
+
+    @property
+    def draw_flipped(self) -> bool:
+        """Whether the last pass is drawn upside down (``Renderer(draw_flipped=True)``)."""
+        return self._draw_flipped
 
     # -- inputs ---------------------------------------------------------------------
     @staticmethod
@@ -286,7 +292,10 @@ class Renderer:
     def _compile(self, gl: Any, stage_enum: int, stage: str) -> int:
         ctx = self.context
         shader = ctx.create("shader", self, stage_enum)
-        gl.glShaderSource(shader, self._versioned(self.translation.source(stage)))
+        source = self._versioned(self.translation.source(stage))
+        if self._draw_flipped:   # compile the upside-down machinery in (translate.FLIP_SWITCH)
+            source = source.replace(FLIP_SWITCH, FLIP_SWITCH_ON, 1)
+        gl.glShaderSource(shader, source)
         gl.glCompileShader(shader)
         if not gl.glGetShaderiv(shader, gl.GL_COMPILE_STATUS):
             log = gl.glGetShaderInfoLog(shader)

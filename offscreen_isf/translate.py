@@ -25,9 +25,9 @@ Conventions for the renderer (SPEC §6–§10, DESIGN "ISF semantics")
   ``TIMEDELTA``                float     seconds since previous frame (0 on frame 0)
   ``DATE``                     vec4      (year, month 1-12, day 1-31, seconds in day)
   ``FRAMEINDEX``               int       0 on the first frame
-  ``isf_FlipY``                vec2      (1, pass height) to draw the pass upside down, so
-                                         that glReadPixels returns rows top first; (0, 0)
-                                         (or unset) draws upright
+  ``isf_FlipY``                vec2      with ``ISF_FLIP_Y`` on: (1, pass height) to draw the
+                                         pass upside down, so that glReadPixels returns rows
+                                         top first; (0, 0) draws upright
   *input* ``NAME``             per type  event/bool → ``bool`` (upload with glUniform1i),
                                          long → ``int``, float → ``float``,
                                          point2D → ``vec2``, color → ``vec4``,
@@ -65,11 +65,12 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
   ``texture3D``/``textureCube`` → ``texture``; ``…Proj`` → ``textureProj``; ``…Lod`` →
   ``textureLod``; ``varying`` → ``in`` (fragment) / ``out`` (vertex); ``attribute`` → ``in``
   (vertex); v1 ``vv_FragNormCoord``/``vv_vertShaderInit`` → ``isf_…`` (SPEC §15).
-* Upside-down drawing: the user's ``main`` → ``isf_main`` (both stages), called by a generated
-  ``main`` that negates ``gl_Position.y`` after it (vertex) or first sets ``isf_FragCoord`` (the
-  image-space ``gl_FragCoord``) and ``isf_FrontFacing`` (fragment); ``gl_FragCoord`` →
-  ``isf_FragCoord``, ``gl_FrontFacing`` → ``isf_FrontFacing``, ``dFdy`` → ``isf_dFdy`` (sign
-  restored).  With ``isf_FlipY`` (0, 0) all of these equal the built-ins.
+* Upside-down drawing: the user's ``main`` → ``isf_main`` (both stages), ``gl_FragCoord`` →
+  ``isf_FragCoord``, ``gl_FrontFacing`` → ``isf_FrontFacing``, ``dFdy`` → ``isf_dFdy``.  With the
+  ``#define ISF_FLIP_Y 0`` line as generated these are macros for the built-ins (no cost).  With
+  ``FLIP_SWITCH_ON`` in its place a generated ``main`` calls ``isf_main`` and negates
+  ``gl_Position.y`` after it when ``isf_FlipY.x`` is 1 (vertex), or first derives the image-space
+  ``isf_FragCoord`` and ``isf_FrontFacing`` (fragment); ``isf_dFdy`` restores the sign.
 * A user ``#version`` line is blanked.  ``#if __VERSION__ <= 120`` guards keep working since
   ``__VERSION__`` is 330.
 * Every rewrite keeps the number of lines, so user line *k* of the body is generated line
@@ -86,7 +87,7 @@ from .document import Document
 from .errors import CompileError
 
 __all__ = ["Token", "tokenize", "split_call", "Translation", "UniformDecl", "translate",
-           "map_compile_log", "GLSL_VERSION", "HELPERS", "IMG_MACROS"]
+           "map_compile_log", "GLSL_VERSION", "HELPERS", "IMG_MACROS", "FLIP_SWITCH", "FLIP_SWITCH_ON"]
 
 GLSL_VERSION = "#version 330"
 
@@ -318,28 +319,48 @@ _VERTEX_INIT = (
     "\tisf_FragNormCoord = (gl_Position.xy + 1.0) * 0.5;\n"
     "}\n")
 
-# isf_FlipY = (1, pass height) while a pass is drawn upside down (the last pass, so that
-# glReadPixels returns image rows top first with no flip copy), (0, 0) otherwise; an
-# unset uniform (0, 0) draws upright.  Selects and negations only: exact in float.
+#: Upside-down drawing is compiled in only where asked for: the renderer replaces this line
+#: with FLIP_SWITCH_ON (same line count, so the line maps hold).  Off, the isf_ names are
+#: macros for the built-ins and the shader costs exactly what it did without the feature.
+FLIP_SWITCH = "#define ISF_FLIP_Y 0"
+FLIP_SWITCH_ON = "#define ISF_FLIP_Y 1"
+# On: isf_FlipY = (1, pass height) while a pass is drawn upside down (the last pass, so that
+# glReadPixels returns image rows top first with no flip copy), (0, 0) otherwise.  Selects
+# and negations only: exact in float.
 _FRAGMENT_GLOBALS = (
+    "#if ISF_FLIP_Y\n"
     "vec4 isf_FragCoord;      // gl_FragCoord in image space (origin bottom-left of the image)\n"
     "bool isf_FrontFacing;\n"
     "float isf_dFdy(float v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n"
     "vec2 isf_dFdy(vec2 v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n"
     "vec3 isf_dFdy(vec3 v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n"
-    "vec4 isf_dFdy(vec4 v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n")
+    "vec4 isf_dFdy(vec4 v) { return isf_FlipY.x != 0.0 ? -dFdy(v) : dFdy(v); }\n"
+    "#else\n"
+    "#define isf_FragCoord gl_FragCoord\n"
+    "#define isf_FrontFacing gl_FrontFacing\n"
+    "#define isf_dFdy dFdy\n"
+    "#define isf_main main\n"
+    "#endif\n")
 _FRAGMENT_MAIN = (
+    "#if ISF_FLIP_Y\n"
     "void main() {\n"
     "\tisf_FragCoord = vec4(gl_FragCoord.x, isf_FlipY.x != 0.0 ? isf_FlipY.y - gl_FragCoord.y "
     ": gl_FragCoord.y, gl_FragCoord.zw);\n"
     "\tisf_FrontFacing = gl_FrontFacing == (isf_FlipY.x == 0.0);\n"
     "\tisf_main();\n"
-    "}\n")
+    "}\n"
+    "#endif\n")
+_VERTEX_GLOBALS = (
+    "#if !ISF_FLIP_Y\n"
+    "#define isf_main main\n"
+    "#endif\n")
 _VERTEX_MAIN = (
+    "#if ISF_FLIP_Y\n"
     "void main() {\n"
     "\tisf_main();\n"
     "\tif (isf_FlipY.x != 0.0) gl_Position.y = -gl_Position.y;\n"
-    "}\n")
+    "}\n"
+    "#endif\n")
 
 _STAGES = {"fragment": "fragment", "frag": "fragment", "fs": "fragment",
            "vertex": "vertex", "vert": "vertex", "vs": "vertex"}
@@ -581,7 +602,7 @@ def translate(doc: Document) -> Translation:
     fs_text = fr.run()
     frag_prelude = [GLSL_VERSION, "precision highp float;", "precision highp int;",
                     "layout(location = 0) out vec4 isf_FragColor;",
-                    *_declarations(uniforms, "in"),
+                    FLIP_SWITCH, *_declarations(uniforms, "in"),
                     *_FRAGMENT_GLOBALS.rstrip("\n").split("\n")]
     fragment, fmap = _assemble(frag_prelude, fr.helpers, fs_text, fs_name, doc.body_line_offset,
                                _FRAGMENT_MAIN)
@@ -598,7 +619,8 @@ def translate(doc: Document) -> Translation:
         vs_text, vs_file, vs_src = vr.run(), None, None
     vert_prelude = [GLSL_VERSION, "precision highp float;", "precision highp int;",
                     "layout(location = 0) in vec2 isf_position;",
-                    *_declarations(uniforms, "out"),
+                    FLIP_SWITCH, *_declarations(uniforms, "out"),
+                    *_VERTEX_GLOBALS.rstrip("\n").split("\n"),
                     *_VERTEX_INIT.rstrip("\n").split("\n")]
     vertex, vmap = _assemble(vert_prelude, vr.helpers, vs_text, vs_file, 0, _VERTEX_MAIN)
 

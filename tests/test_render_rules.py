@@ -348,7 +348,10 @@ def test_every_row_flip_mode_agrees(shared_ctx) -> None:
         assert r.row_flip in FLIP_MODES and r.draw_flipped
         results["drawn upside down"] = r.render()
         assert r._final_flip == "none"
-        r.draw_flipped = False
+        with pytest.raises(AttributeError):
+            r.draw_flipped = False       # compiled into the program: fixed at construction
+    with oi.Renderer(src, (7, 6), context=shared_ctx) as r:
+        assert not r.draw_flipped and "ISF_FLIP_Y 0" in r.translation.fragment
         for mode in modes:
             r.row_flip = mode
             results[mode] = r.render()
@@ -394,8 +397,8 @@ def test_drawing_the_last_pass_upside_down_is_invisible_to_shaders(shared_ctx, n
     image = rng.integers(0, 256, (10, 16, 4), dtype=np.uint8)
     frames = {}
     for flipped in (True, False):
-        with oi.Renderer(ORIENTATION_PROBES[name], (16, 10), context=shared_ctx) as r:
-            r.draw_flipped = flipped
+        with oi.Renderer(ORIENTATION_PROBES[name], (16, 10), context=shared_ctx,
+                         draw_flipped=flipped) as r:
             if "inputImage" in ORIENTATION_PROBES[name]:
                 r.set_inputs(inputImage=image)
             frames[flipped] = r.render(0.5)
@@ -505,7 +508,6 @@ def test_pipelined_render_frames_match_plain_renders(shared_ctx, flip, shader) -
     source = FEEDBACK if shader == "persistent last pass" else FEEDBACK_THEN_SHOW
     times = [0.0, 0.1, 0.2, 0.3, 0.4]
     with oi.Renderer(source, (5, 4), context=shared_ctx) as r:
-        r.draw_flipped = False
         r.row_flip = "cpu"
         plain = [r.render(t) for t in times]
     with oi.Renderer(source, (5, 4), context=shared_ctx, draw_flipped=flip == "none") as r:
