@@ -20,10 +20,10 @@ READ_TYPES = {"uint8": "GL_UNSIGNED_BYTE", "float32": "GL_FLOAT"}
 
 GL_PACK_INVERT_MESA = 0x8758
 
-#: How rows become top-first on readback.  "none": they already are (the renderer drew the
-#: last pass upside down, its default).  Otherwise, best first: Mesa inverts during
-#: glReadPixels (GL_MESA_pack_invert: ~0.25 ms per 1080p frame on llvmpipe); a GPU flips with
-#: a blit; else a CPU copy.
+#: How rows become top-first on readback.  "none": they already are (a last pass drawn upside
+#: down: Renderer(draw_flipped=True)).  Otherwise, best first: Mesa inverts during
+#: glReadPixels (GL_MESA_pack_invert: ~0.3-0.5 ms per 1080p frame on llvmpipe, row by row
+#: instead of one copy); a GPU flips with a blit; else a CPU copy.
 FLIP_MODES = ("none", "mesa_invert", "gpu_blit", "cpu")
 
 

@@ -242,8 +242,9 @@ _RENAMES_COMMON: dict[str, str] = {
     "texture2DGradARB": "textureGrad",
     "vv_FragNormCoord": "isf_FragNormCoord",  # ISF v1 (SPEC §15)
 }
-#: Upside-down drawing (``isf_FlipY``): the user's ``main`` becomes ``isf_main`` under a
-#: generated ``main`` that flips ``gl_Position.y`` (vertex) or derives the image-space
+#: Upside-down drawing (``isf_FlipY``, compiled in only with FLIP_SWITCH_ON, else these are
+#: macros for the built-ins): the user's ``main`` becomes ``isf_main`` under a generated
+#: ``main`` that flips ``gl_Position.y`` (vertex) or derives the image-space
 #: ``isf_FragCoord`` / ``isf_FrontFacing`` (fragment) first; ``dFdy`` gets its sign back.
 _RENAMES: dict[str, dict[str, str]] = {
     "fragment": {**_RENAMES_COMMON, "gl_FragColor": "isf_FragColor", "varying": "in",
