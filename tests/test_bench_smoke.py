@@ -59,6 +59,8 @@ def test_offscreen_isf_worker(results: dict) -> None:
             assert len(cell["fps_blocks"]) == len(cell["raw_fps_blocks"]) == results["config"]["blocks"]
             if case != "feedback_3pass":       # history-dependent output: not compared
                 assert cell["same_pixels"], (case, size, cell["max_diff_vs_raw"])
+            flipped = cell["variants"]["draw_flipped"]     # measured in the same interleaving
+            assert flipped["fps"] > 0 and 0 < flipped["ratio"] < 100
     reinit = w["reinitialize"]
     assert reinit["ms"] > 0 and reinit["open_close_ms"] > 0
     soak = {s["case"]: s for s in w["soak"]}
@@ -84,3 +86,31 @@ def test_contenders_ran_or_reported(results: dict) -> None:
             assert w["status"] == "ok", (key, w.get("reason"), w.get("stderr_tail"))
     for key, reason in results["unavailable"].items():
         assert reason, key
+
+
+def test_pyvvisf_ratios_against_wrong_pixels_are_not_targets() -> None:
+    """A speed ratio against frames that are wrong is reported as n/a, not as met/not met."""
+    from benchmarks.suite import summarize, table
+
+    cell = {"status": "ok", "fps": 30.0, "raw_fps": 40.0, "ratio": 0.75}
+    ours = {"trivial": {"1080p": {**cell, "ratio": 0.9, "same_pixels": True,
+                                  "variants": {"draw_flipped": {"fps": 38.0, "ratio": 0.95}}}},
+            "heavy": {"1080p": {**cell, "ratio": 0.99, "same_pixels": True}}}
+    pyv = {"trivial": {"1080p": {**cell, "ratio": 0.5, "same_pixels": False}},
+           "heavy": {"1080p": {**cell, "ratio": 0.5, "same_pixels": True}}}
+    results = {"cases": [{"name": "trivial", "single_pass": True}, {"name": "heavy", "single_pass": True}],
+               "sizes": ["1080p"], "machine": {"cores": 2, "load": "0"}, "started": "t", "mode": "full",
+               "wall_s": 1, "unavailable": {}, "cli": {},
+               "workers": {"offscreen-isf-osmesa": {"status": "ok", "cells": ours},
+                           "pyvvisf-osmesa": {"status": "ok", "cells": pyv}}}
+    results["summary"] = summarize(results)
+    targets = {t["target"]: t for t in results["summary"]["targets"]}
+    wrong = next(t for name, t in targets.items() if name.startswith("oi >= 1.5 x pyvvisf, trivial"))
+    assert wrong["met"] is None and "wrong pixels" in wrong["target"] and wrong["value"] == 1.8
+    right = targets["oi >= 1.5 x pyvvisf, heavy 1080p, osmesa"]
+    assert right["met"] is True and right["value"] == 1.98
+    text = table({**results, "workers": {k: {**w, "import_ms": 0, "first_frame_ms": 0,
+                                             "reinitialize": {"ms": 0}} for k, w in results["workers"].items()}})
+    assert "[n/a    ] oi >= 1.5 x pyvvisf, trivial" in text
+    row = next(line for line in text.splitlines() if line.startswith("trivial"))
+    assert "0.90" in row and "0.95" in row          # oi/raw and flip/raw columns
