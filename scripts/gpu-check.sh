@@ -20,4 +20,11 @@ python3 -m pytest -q -p no:cacheprovider -m gl -k "not pyopengl_bound" tests/tes
 python3 -m conformance --corpus --images none --out /tmp/conformance -q > "$OUT/corpus.txt" 2>&1
 python3 -m benchmarks.bench_render --frames 200 --blocks 3 --heavy-frames 60 --json "$OUT/bench.json" \
   > "$OUT/bench.txt" 2>&1
-tail -n 4 "$OUT"/gpu.txt "$OUT"/pytest.txt "$OUT"/corpus.txt; cat "$OUT/bench.json"
+# the suite's offscreen-isf cells at 1080p (default and draw_flipped, which replaces the flip blit
+# on GPUs) and what draw_flipped changes against the references
+python3 -m benchmarks --contenders offscreen-isf --backends egl --sizes 1080p --no-cli --no-plot \
+  --out "$OUT/suite" > "$OUT/suite.txt" 2>&1
+python3 -m conformance --corpus --no-cases --draw-flipped --images none --out /tmp/conformance-flip -q \
+  > "$OUT/corpus-flipped.txt" 2>&1
+tail -n 4 "$OUT"/gpu.txt "$OUT"/pytest.txt "$OUT"/corpus.txt "$OUT"/corpus-flipped.txt; cat "$OUT/bench.json"
+sed -n '/^Throughput/,/^worker/p' "$OUT/suite/table.txt"
