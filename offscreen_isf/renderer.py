@@ -129,6 +129,10 @@ class Renderer:
     * ``allow_paths``: extra folders IMPORTED images may come from (default: only the
       shader's folder); ``input_root``: when set, image/audio inputs given as paths must
       resolve inside it (symlinks followed), else ``InputError``.
+
+    ``draw_flipped=True`` (speed, not bit-exact): the last pass is drawn upside down so its
+    rows need no flip on readback; interpolated coordinates then round differently in the
+    last bit (see :attr:`draw_flipped`).  Default False: pixels match the reference.
     """
 
     def __new__(cls, *args: Any, isolate: bool = False, **kwargs: Any) -> Any:
