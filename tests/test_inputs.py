@@ -196,3 +196,26 @@ def test_coerce_images_pass_through() -> None:
 def test_summary_mentions_range() -> None:
     f, _ = parse({"NAME": "f", "TYPE": "float", "MIN": 0, "MAX": 2})
     assert "range=[0.0, 2.0]" in input_summary(f) and "default=1.0" in input_summary(f)
+
+
+def test_to_rgba_refills_a_reusable_buffer_without_touching_the_source() -> None:
+    """Renderer.set_inputs refills the previous pixel buffer (no allocation per video frame):
+    bottom-up copy into ``reuse`` when shape and dtype fit, a new array otherwise."""
+    import numpy as np
+
+    from offscreen_isf.images import to_rgba
+
+    rng = np.random.default_rng(1)
+    first = rng.integers(0, 256, (3, 5, 4), dtype=np.uint8)
+    second = rng.integers(0, 256, (3, 5, 4), dtype=np.uint8)
+    kept = second.copy()
+    buf = to_rgba(first, bottom_up=True)
+    again = to_rgba(second, bottom_up=True, reuse=buf)
+    assert again is buf
+    np.testing.assert_array_equal(again, second[::-1])
+    np.testing.assert_array_equal(second, kept)                      # source untouched
+    rgb = rng.integers(0, 256, (3, 5, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(to_rgba(rgb, reuse=buf)[..., :3], rgb)   # 3 -> 4 channels in place
+    other = to_rgba(rng.random((2, 5, 4)), bottom_up=True, reuse=buf)      # other shape and dtype
+    assert other is not buf and other.dtype == np.float32
+    assert to_rgba(buf, reuse=buf) is not buf                        # never into its own source
