@@ -336,3 +336,23 @@ def test_line_map_is_exact_for_every_body_line() -> None:
             assert origin[0] == "<string>"
             assert src_lines[origin[1] - 1].replace("void main(", "void isf_main(") == line
             assert t.origin("fs", g) == origin
+
+
+def test_upside_down_drawing_is_a_compile_switch() -> None:
+    """gl_FragCoord/gl_FrontFacing/dFdy/main become isf_ names; with the generated
+    ``#define ISF_FLIP_Y 0`` they are macros for the built-ins, so the default program costs
+    nothing extra; FLIP_SWITCH_ON (same line count) compiles the wrappers in."""
+    from offscreen_isf.translate import FLIP_SWITCH, FLIP_SWITCH_ON
+
+    t = tr("void main() { gl_FragColor = vec4(gl_FragCoord.y, dFdy(isf_FragNormCoord.y), "
+           "gl_FrontFacing ? 1.0 : 0.0, 1.0); }\n")
+    body = body_of(t)
+    assert "isf_FragCoord.y" in body and "isf_dFdy(" in body and "isf_FrontFacing" in body
+    assert "void isf_main()" in body and "gl_FragCoord" not in body
+    for src in (t.fragment, t.vertex):
+        assert src.count(FLIP_SWITCH) == 1 and "#define isf_main main" in src
+    assert "#define isf_FragCoord gl_FragCoord" in t.fragment
+    on = t.fragment.replace(FLIP_SWITCH, FLIP_SWITCH_ON)
+    assert on.count("\n") == t.fragment.count("\n")                 # line maps still hold
+    assert on.rstrip().endswith("#endif") and "\tisf_main();" in on
+    assert "gl_Position.y = -gl_Position.y" in t.vertex
