@@ -540,9 +540,10 @@ class Renderer:
                     gl.glViewport(0, 0, w, h)
                 self._set_uniform(gl, "PASSINDEX", index)
                 self._set_uniform(gl, "RENDERSIZE", (w, h))
-                flipped = (index == last_index and self.draw_flipped and h % 2 == 0
+                flipped = (index == last_index and self._draw_flipped and h % 2 == 0
                            and not (target_def and target_def.persistent))
-                self._set_uniform(gl, "isf_FlipY", (1.0, float(h)) if flipped else (0.0, 0.0))
+                if self._draw_flipped:   # the uniform exists only in a program built for it
+                    self._set_uniform(gl, "isf_FlipY", (1.0, float(h)) if flipped else (0.0, 0.0))
                 if index == last_index:
                     self._final_flip = "none" if flipped else self.row_flip
                 self._bind_samplers(gl, sizes, temporary)
