@@ -10,7 +10,7 @@ import sys
 
 
 def main(name: str) -> int:
-    from offscreen_isf.context import Context  # noqa: PLC0415
+    from offscreen_isf.gl.context import Context  # noqa: PLC0415
     from offscreen_isf.errors import ISFError  # noqa: PLC0415
 
     try:

@@ -129,7 +129,7 @@ def cli_throughput(backend: str, shader: Path, size: tuple[int, int], frames: in
     """End-to-end ``offscreen-isf render`` PNG-sequence rate: (N-1) / (t(N) - t(1)), so process
     start, context creation and compile cancel out; the median of ``reps`` such pairs (one
     slow process start would otherwise move it by a third)."""
-    cmd = [sys.executable, "-m", "offscreen_isf.cli", "render", str(shader), "--size", f"{size[0]}x{size[1]}",
+    cmd = [sys.executable, "-m", "offscreen_isf.farm.cli", "render", str(shader), "--size", f"{size[0]}x{size[1]}",
            "--fps", "30", "--backend", backend, "-q"]
     pairs = []
     for _ in range(max(1, reps)):

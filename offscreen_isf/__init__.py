@@ -7,15 +7,15 @@ is chosen when the first :class:`Context` is created.
 from __future__ import annotations
 
 from . import errors
-from .context import Context
-from .document import Document, load
+from .gl.context import Context
+from .isf.document import Document, load
 from .errors import (BackendError, CompileError, ContextLostError, InputError, ISFError,
                      LifecycleError, ParseError, RenderCrashed, RenderError, RenderTimeout,
                      ResourceLimitError,
                      ThreadError)
-from .lifecycle import Event, State
-from .output import to_pil, write_png
-from .renderer import Renderer, render
+from .gl.lifecycle import Event, State
+from .media.output import to_pil, write_png
+from .gl.renderer import Renderer, render
 
 __version__ = "0.1.0"
 
@@ -24,11 +24,14 @@ __all__ = ["load", "Document", "Renderer", "render", "to_pil", "write_png", "Con
            "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderCrashed", "RenderError", "__version__"]
 
 
+_LAZY_MODULES = {"backends": "offscreen_isf.backends", "distributed": "offscreen_isf.farm.distributed"}
+
+
 def __getattr__(name: str) -> object:
     # Lazy: `oi.backends` without importing it (and so OpenGL) at package import;
     # `oi.distributed` without importing dask (an optional extra) at package import.
-    if name in ("backends", "distributed"):
+    if name in _LAZY_MODULES:
         import importlib  # noqa: PLC0415
 
-        return importlib.import_module(f"offscreen_isf.{name}")
+        return importlib.import_module(_LAZY_MODULES[name])
     raise AttributeError(f"module 'offscreen_isf' has no attribute {name!r}")

@@ -12,7 +12,7 @@ OUT=${OUT:-out/gpu}; mkdir -p "$OUT"
 nvidia-smi -L > "$OUT/gpu.txt" 2>&1
 python3 -c "import offscreen_isf as oi; oi.Context('egl'); from offscreen_isf.backends import egl; \
 print([d.describe() for d in egl.list_devices()])" >> "$OUT/gpu.txt" 2>&1
-python3 -m offscreen_isf.cli backends --json > "$OUT/backends.json" 2>&1
+python3 -m offscreen_isf.farm.cli backends --json > "$OUT/backends.json" 2>&1
 python3 -m pytest -q -p no:cacheprovider -m gl -k "not pyopengl_bound" tests/test_lifecycle.py \
   tests/test_lifecycle_stateful.py tests/test_bug_report.py tests/test_render_rules.py tests/test_exit.py \
   tests/test_leaks.py tests/test_bad_input.py tests/test_compat_pyvvisf.py tests/test_conformance_cases.py \

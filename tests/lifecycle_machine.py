@@ -2,7 +2,7 @@
 
 ``python -m tests.lifecycle_machine N`` runs N random sequences of lifecycle operations
 on the backend named by ``OFFSCREEN_ISF_BACKEND`` and prints a JSON summary.  The model
-below is the specification, written independently of ``offscreen_isf.lifecycle``: each
+below is the specification, written independently of ``offscreen_isf.gl.lifecycle``: each
 rule states when the operation is legal and what state follows.  Every illegal step must
 raise ``LifecycleError`` (``ThreadError`` for the wrong thread); every legal draw must
 produce the exact test pattern.  A segfault shows up as the child's exit status.
@@ -21,7 +21,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 
 import offscreen_isf as oi
 from offscreen_isf.errors import LifecycleError, ThreadError
-from offscreen_isf.testpattern import TestPattern, expected
+from offscreen_isf.gl.testpattern import TestPattern, expected
 
 STATS: Counter[str] = Counter()
 SIZES = st.tuples(st.integers(1, 12), st.integers(1, 12))

@@ -8,7 +8,7 @@ import pytest
 
 import offscreen_isf as oi
 from offscreen_isf import backends
-from offscreen_isf.testpattern import TestPattern
+from offscreen_isf.gl.testpattern import TestPattern
 
 from .conftest import run_child
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.gl
 
 PRELUDE = """
 import offscreen_isf as oi
-from offscreen_isf.testpattern import TestPattern, expected
+from offscreen_isf.gl.testpattern import TestPattern, expected
 ctx = oi.Context().open()
 scene = TestPattern(ctx)
 def render(w=64, h=64):

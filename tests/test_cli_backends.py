@@ -11,13 +11,13 @@ import pytest
 from PIL import Image
 
 from offscreen_isf import backends
-from offscreen_isf.testpattern import expected
+from offscreen_isf.gl.testpattern import expected
 
 from .conftest import REPO
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "offscreen_isf.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", *args], capture_output=True,
                           text=True, cwd=REPO, env=env, check=False, timeout=300)
 
 
@@ -58,6 +58,6 @@ def test_demo_writes_the_pattern(tmp_path, backend: str) -> None:
 
 def test_demo_errors_are_messages_not_tracebacks() -> None:
     proc = cli("demo", "--backend", "nope")
-    assert proc.returncode == 4   # backend error (exit codes: offscreen_isf.cli)
+    assert proc.returncode == 4   # backend error (exit codes: offscreen_isf.farm.cli)
     assert proc.stderr.startswith("error: unknown backend 'nope'") and "fix: choose one of" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -1,6 +1,6 @@
 """`offscreen-isf render` as a render farm node runs it: ranges, chunks, video, resume, errors.
 
-End-to-end tests drive the CLI in a subprocess (``python -m offscreen_isf.cli``) at small sizes;
+End-to-end tests drive the CLI in a subprocess (``python -m offscreen_isf.farm.cli``) at small sizes;
 GL ones are marked ``gl`` and use the backend of this pytest process (one per process).
 """
 
@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from offscreen_isf.batch import History, UsageError, frame_pattern, parse_frames, parse_value, plan_frames
-from offscreen_isf.output import png_is_complete, write_png
+from offscreen_isf.farm.batch import History, UsageError, frame_pattern, parse_frames, parse_value, plan_frames
+from offscreen_isf.media.output import png_is_complete, write_png
 
 from .conftest import REPO
 
@@ -74,7 +74,7 @@ void main() { gl_FragColor = vec4(IMG_NORM_PIXEL(snd, vec2(0.125, 0.5)).r, 0.0, 
 
 
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "offscreen_isf.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", *args], capture_output=True,
                           cwd=REPO, check=False, timeout=timeout)
 
 
@@ -334,7 +334,7 @@ def test_kill_9_then_resume_completes_every_frame(tmp_path: Path, backend: str) 
     out = tmp_path / "seq"
     args = ["render", shader, "-o", str(out / "f_%04d.png"), "--size", "48x27", "--frames", "0-119",
             "--backend", backend, "-q"]
-    proc = subprocess.Popen([sys.executable, "-m", "offscreen_isf.cli", *args], cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "offscreen_isf.farm.cli", *args], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and len(frames_of(out)) < 8:

@@ -23,7 +23,7 @@ void main() { gl_FragColor = vec4(level * tint.r, TIME, on ? 1.0 : 0.0, 1.0); }
 
 
 def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "offscreen_isf.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", *args], capture_output=True,
                           text=True, cwd=cwd, check=False, timeout=600)
 
 
@@ -84,7 +84,7 @@ def test_render_float_writes_16_bit_png(shader: Path, tmp_path: Path, backend: s
 
 def test_render_errors_are_clear(shader: Path, tmp_path: Path) -> None:
     proc = cli("render", str(shader), "-i", "nope=1", "-o", str(tmp_path / "x.png"))
-    assert proc.returncode == 5   # input error (exit codes: offscreen_isf.cli)
+    assert proc.returncode == 5   # input error (exit codes: offscreen_isf.farm.cli)
     assert 'error:' in proc.stderr and 'no input "nope"' in proc.stderr and "level, tint, on" in proc.stderr
     proc = cli("render", str(tmp_path / "missing.fs"))
     assert proc.returncode == 3 and "missing.fs" in proc.stderr and "Traceback" not in proc.stderr

@@ -149,7 +149,7 @@ assert info["live_objects"]["framebuffer"] == 0, info["live_objects"]
 assert buffer_pool.cleanup() == 0
 expect_gradient(scene.create_and_render_a_buffer(pyvvisf.Size(64, 64), 1.0), 1.0)
 # the one 64x64 target (texture + framebuffer), plus its readback staging target on GPUs
-# that flip rows with a blit (offscreen_isf.readback.best_flip_mode)
+# that flip rows with a blit (offscreen_isf.gl.readback.best_flip_mode)
 assert buffer_pool.cleanup() in (2, 4)
 ''',
     # Issue 3: cleanup_glfw_context() did not exist.

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from offscreen_isf.document import ISFWarning, load
-from offscreen_isf.translate import tokenize, translate
+from offscreen_isf.isf.document import ISFWarning, load
+from offscreen_isf.isf.translate import tokenize, translate
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "isf-corpus"
 FILES = sorted(CORPUS.rglob("*.fs")) if CORPUS.is_dir() else []

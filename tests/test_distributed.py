@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from offscreen_isf.output import png_is_complete
+from offscreen_isf.media.output import png_is_complete
 
 from .conftest import REPO
 
@@ -50,7 +50,7 @@ void main() {
 
 
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "offscreen_isf.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", *args], capture_output=True,
                           cwd=REPO, check=False, timeout=timeout)
 
 
@@ -69,7 +69,7 @@ def frames_in(folder: Path) -> dict[int, bytes]:
 # -- no GL, no cluster ---------------------------------------------------------------------
 
 def test_split_chunks_and_default_size() -> None:
-    from offscreen_isf.distributed import default_chunk_size, split_chunks
+    from offscreen_isf.farm.distributed import default_chunk_size, split_chunks
 
     assert split_chunks(range(0, 10), 4) == [(0, 3), (4, 7), (8, 9)]
     assert split_chunks([0, 1, 2, 5, 6, 9], 2) == [(0, 1), (2, 2), (5, 6), (9, 9)]
@@ -84,7 +84,7 @@ def test_missing_dask_names_the_install_command(tmp_path: Path) -> None:
     shader = tmp_path / "c.fs"
     shader.write_text(COUNTER)
     code = ("import sys; sys.modules['distributed'] = None\n"
-            "from offscreen_isf.cli import main\n"
+            "from offscreen_isf.farm.cli import main\n"
             f"sys.exit(main(['render', {str(shader)!r}, '--frames', '0-3', '--workers', '2', "
             f"'-o', {str(tmp_path / 'f_%04d.png')!r}]))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
@@ -129,7 +129,7 @@ def client(backend: str) -> Iterator[Any]:
 @pytest.mark.gl
 def test_two_workers_match_a_single_process_run_byte_for_byte(tmp_path: Path, client: Any,
                                                                backend: str) -> None:
-    from offscreen_isf import distributed
+    from offscreen_isf.farm import distributed
 
     for name, source, extra in (("feedback", FEEDBACK, {}), ("counter", COUNTER, {"sets": ["bang=true"]})):
         shader = tmp_path / f"{name}.fs"
@@ -177,7 +177,7 @@ def test_cli_workers_flag_matches_the_single_process_run(tmp_path: Path, backend
 
 @pytest.mark.gl
 def test_a_killed_worker_s_chunk_is_retried_and_the_output_is_complete(tmp_path: Path, client: Any) -> None:
-    from offscreen_isf import distributed as dist
+    from offscreen_isf.farm import distributed as dist
 
     shader = tmp_path / "heavy.fs"
     shader.write_text(HEAVY)

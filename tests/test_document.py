@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from offscreen_isf.document import ISFWarning, extract_header, load
+from offscreen_isf.isf.document import ISFWarning, extract_header, load
 from offscreen_isf.errors import InputError, ParseError
 
 BODY = "void main() {\n\tgl_FragColor = vec4(1.0);\n}\n"

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.gl
 
 PRELUDE = """
 import gc, atexit, threading, offscreen_isf as oi
-from offscreen_isf.testpattern import TestPattern
+from offscreen_isf.gl.testpattern import TestPattern
 """
 
 CASES = {

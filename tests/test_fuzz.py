@@ -167,7 +167,7 @@ def run_case(ctx: Any, text: str, size: tuple[int, int], calls: list[tuple[str, 
     import numpy as np
 
     import offscreen_isf as oi
-    from offscreen_isf.document import ISFWarning
+    from offscreen_isf.isf.document import ISFWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ISFWarning)
@@ -256,9 +256,9 @@ def test_fuzz_end_to_end_only_isf_errors(tmp_path: Path, capsys: pytest.CaptureF
 @given(document())
 def test_fuzz_parse_translate_only_isf_errors(text: str) -> None:
     import offscreen_isf as oi
-    from offscreen_isf.document import ISFWarning
-    from offscreen_isf.limits import Limits
-    from offscreen_isf.translate import translate
+    from offscreen_isf.isf.document import ISFWarning
+    from offscreen_isf.gl.limits import Limits
+    from offscreen_isf.isf.translate import translate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ISFWarning)

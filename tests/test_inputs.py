@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from offscreen_isf.errors import InputError, ParseError
-from offscreen_isf.inputs import (IMAGE_LIKE_TYPES, INPUT_TYPES, SIZE_VARIABLE_TYPES,
+from offscreen_isf.isf.inputs import (IMAGE_LIKE_TYPES, INPUT_TYPES, SIZE_VARIABLE_TYPES,
                                   coerce_value, input_summary, parse_input)
 
 
@@ -203,7 +203,7 @@ def test_to_rgba_refills_a_reusable_buffer_without_touching_the_source() -> None
     bottom-up copy into ``reuse`` when shape and dtype fit, a new array otherwise."""
     import numpy as np
 
-    from offscreen_isf.images import to_rgba
+    from offscreen_isf.media.images import to_rgba
 
     rng = np.random.default_rng(1)
     first = rng.integers(0, 256, (3, 5, 4), dtype=np.uint8)

@@ -20,7 +20,7 @@ import pytest
 
 import offscreen_isf as oi
 from offscreen_isf.errors import RenderCrashed, RenderTimeout, ThreadError
-from offscreen_isf.isolate import IsolatedRenderer
+from offscreen_isf.farm.isolate import IsolatedRenderer
 
 from .conftest import REPO
 

@@ -23,7 +23,7 @@ RSS_BOUND_MB = float(os.environ.get("OFFSCREEN_ISF_LEAK_RSS_MB", "8"))
 
 LOOP = """
 import json, time, psutil, offscreen_isf as oi
-from offscreen_isf.testpattern import TestPattern, expected
+from offscreen_isf.gl.testpattern import TestPattern, expected
 proc = psutil.Process()
 N = {cycles}
 def rss(): return proc.memory_info().rss / 2**20

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from offscreen_isf import lifecycle
+from offscreen_isf.gl import lifecycle
 from offscreen_isf.errors import ContextLostError, LifecycleError
-from offscreen_isf.lifecycle import Event, State
+from offscreen_isf.gl.lifecycle import Event, State
 
 from .conftest import run_child
 

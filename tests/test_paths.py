@@ -12,7 +12,7 @@ import pytest
 
 import offscreen_isf as oi
 from offscreen_isf.errors import InputError, ParseError
-from offscreen_isf.limits import confine_path
+from offscreen_isf.gl.limits import confine_path
 
 BODY = "void main() { gl_FragColor = IMG_NORM_PIXEL(pic, vec2(0.5)); }\n"
 

@@ -335,7 +335,7 @@ def test_compile_error_points_at_the_fs_line(tmp_path, shared_ctx) -> None:
 def test_every_row_flip_mode_agrees(shared_ctx) -> None:
     """Rows come back top-first by drawing the last pass upside down (default) or, for an
     upright one, by Mesa's pack-invert, a GPU blit or a CPU copy: all give the same pixels."""
-    from offscreen_isf.readback import FLIP_MODES
+    from offscreen_isf.gl.readback import FLIP_MODES
 
     # gl_FragCoord terms only: exact in both orientations (varyings are not: see below)
     src = isf({"PASSES": [{"TARGET": "f", "FLOAT": True}]},

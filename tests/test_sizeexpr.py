@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from offscreen_isf.errors import ParseError, ResourceLimitError
-from offscreen_isf.sizeexpr import (MAX_DEPTH, compile_size_expr, round_half_away,
+from offscreen_isf.isf.sizeexpr import (MAX_DEPTH, compile_size_expr, round_half_away,
                                     target_size)
 
 ENV = {"WIDTH": 1920.0, "HEIGHT": 1080.0, "trailCount": 7.0, "buffQuality": 0.5}

@@ -10,9 +10,9 @@ import warnings
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from offscreen_isf.document import ISFWarning, load
+from offscreen_isf.isf.document import ISFWarning, load
 from offscreen_isf.errors import CompileError
-from offscreen_isf.translate import (HELPERS, map_compile_log, split_call, tokenize,
+from offscreen_isf.isf.translate import (HELPERS, map_compile_log, split_call, tokenize,
                                      translate)
 
 HEADER = {
@@ -342,7 +342,7 @@ def test_upside_down_drawing_is_a_compile_switch() -> None:
     """gl_FragCoord/gl_FrontFacing/dFdy/main become isf_ names; with the generated
     ``#define ISF_FLIP_Y 0`` they are macros for the built-ins, so the default program costs
     nothing extra; FLIP_SWITCH_ON (same line count) compiles the wrappers in."""
-    from offscreen_isf.translate import FLIP_SWITCH, FLIP_SWITCH_ON
+    from offscreen_isf.isf.translate import FLIP_SWITCH, FLIP_SWITCH_ON
 
     t = tr("void main() { gl_FragColor = vec4(gl_FragCoord.y, dFdy(isf_FragNormCoord.y), "
            "gl_FrontFacing ? 1.0 : 0.0, 1.0); }\n")

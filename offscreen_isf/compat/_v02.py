@@ -753,7 +753,7 @@ class GLBuffer:
 
     def to_pil_image(self) -> Any:
         """An RGBA ``PIL.Image`` (top row first; float frames clamped and quantised)."""
-        from offscreen_isf.output import to_pil  # noqa: PLC0415
+        from offscreen_isf.media.output import to_pil  # noqa: PLC0415
 
         return to_pil(self.array_or_raise())
 

@@ -289,7 +289,7 @@ class RenderResult:
 
     def to_pil_image(self) -> Any:
         """An RGBA ``PIL.Image``."""
-        from offscreen_isf.output import to_pil  # noqa: PLC0415
+        from offscreen_isf.media.output import to_pil  # noqa: PLC0415
 
         return to_pil(self.array)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 
-from .errors import ContextLostError, LifecycleError
+from ..errors import ContextLostError, LifecycleError
 
 __all__ = ["State", "Event", "TRANSITIONS", "next_state", "legal_events"]
 

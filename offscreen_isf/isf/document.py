@@ -1,6 +1,6 @@
 """ISF document model and loader: ``load(path_or_text) -> Document`` (SPEC §1–5, §12, §14, §15).
 
-No GL here: a :class:`Document` is plain data, the input of :mod:`offscreen_isf.translate` and
+No GL here: a :class:`Document` is plain data, the input of :mod:`offscreen_isf.isf.translate` and
 of the renderer.
 
 Rules implemented (VVISF-GL is normative where the spec is silent):
@@ -19,7 +19,7 @@ Rules implemented (VVISF-GL is normative where the spec is silent):
   for :attr:`Document.is_v1`), ``VSN`` → ``file_vsn``, ``DESCRIPTION``, ``CREDIT``,
   ``CATEGORIES`` (non-strings dropped with a warning).  Keys are case-sensitive; a known key in
   the wrong case (``"persistent"``) is ignored with a warning, as VVISF-GL ignores it.
-* **INPUTS** (§5): see :mod:`offscreen_isf.inputs`.  Unknown ``TYPE`` ⇒ input skipped + warning.
+* **INPUTS** (§5): see :mod:`offscreen_isf.isf.inputs`.  Unknown ``TYPE`` ⇒ input skipped + warning.
 * **Wrong JSON types** that VVISF-GL silently ignores (``"DEFAULT": "0.9"`` on a float, a
   non-string DESCRIPTION or TARGET, INPUTS that is not an array …) are ignored the same way with
   a precise :class:`ISFWarning`; ``load(..., strict=True)`` makes them ParseErrors.  What
@@ -27,7 +27,7 @@ Rules implemented (VVISF-GL is normative where the spec is silent):
 * **PASSES** (§12): missing/empty ⇒ one unnamed pass.  ``TARGET`` string names a target;
   ``PERSISTENT``/``FLOAT`` accept bool, number (>0 ⇒ true) and string (``"true"``/``"yes"`` ⇒
   true, any other string ⇒ false).  ``WIDTH``/``HEIGHT`` (string or number) are compiled size
-  expressions (:mod:`offscreen_isf.sizeexpr`); missing ⇒ ``$WIDTH``/``$HEIGHT``.  A later pass
+  expressions (:mod:`offscreen_isf.isf.sizeexpr`); missing ⇒ ``$WIDTH``/``$HEIGHT``.  A later pass
   may name an existing *persistent* target again (same buffer, its WIDTH/HEIGHT/FLOAT update
   it, VVISF-GL); reusing a non-persistent target name is a ParseError (VVISF-GL would emit
   duplicate uniforms and fail to compile).
@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from .errors import InputError, ParseError
+from ..errors import InputError, ParseError
 from .inputs import SIZE_VARIABLE_TYPES, Input, parse_input
 from .sizeexpr import SizeExpr, compile_size_expr
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["read_wav", "audio_samples", "waveform_texture", "fft_texture", "DEFAULT_FFT_BINS"]
 

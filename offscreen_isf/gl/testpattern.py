@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import CompileError
+from ..errors import CompileError
 from .readback import read_target
 
 if TYPE_CHECKING:

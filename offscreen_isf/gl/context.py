@@ -1,7 +1,7 @@
 """``Context``: one headless GL context, its lifecycle state machine and resource registry.
 
 Ownership: a :class:`Context` owns its native backend context, every GL object created
-through :meth:`Context.create`, and its :class:`~offscreen_isf.pool.BufferPool`.
+through :meth:`Context.create`, and its :class:`~offscreen_isf.gl.pool.BufferPool`.
 :meth:`Context.close` deletes them all (while current) and then destroys the native
 context; afterwards :meth:`live_objects` reports zero of every kind.
 
@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from . import lifecycle
-from .errors import ContextLostError, LifecycleError, RenderError, ResourceLimitError, ThreadError
+from ..errors import ContextLostError, LifecycleError, RenderError, ResourceLimitError, ThreadError
 from .lifecycle import Event, State
 
 __all__ = ["Context", "ResourceOwner", "RESOURCE_KINDS"]

@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Mapping, Union
 
-from .errors import ParseError, ResourceLimitError
+from ..errors import ParseError, ResourceLimitError
 
 __all__ = ["SizeExpr", "compile_size_expr", "target_size", "round_half_away", "FUNCTIONS",
            "MAX_DEPTH"]

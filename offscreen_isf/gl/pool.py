@@ -1,6 +1,6 @@
 """The buffer pool: render targets (texture + framebuffer) reused by (width, height, format).
 
-Owned by a :class:`~offscreen_isf.context.Context` (``ctx.pool``); every object it holds
+Owned by a :class:`~offscreen_isf.gl.context.Context` (``ctx.pool``); every object it holds
 is in the context's registry.  :meth:`BufferPool.cleanup` deletes every idle target and
 says how many GL objects it freed; :meth:`BufferPool.stats` proves what is left.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .errors import ResourceLimitError
+from ..errors import ResourceLimitError
 from .lifecycle import State
 
 if TYPE_CHECKING:

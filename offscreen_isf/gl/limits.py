@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, ResourceLimitError
-from .sizeexpr import target_size
+from ..errors import InputError, ResourceLimitError
+from ..isf.sizeexpr import target_size
 
 if TYPE_CHECKING:
-    from .document import Document
+    from ..isf.document import Document
 
 __all__ = ["Limits", "available_memory", "default_memory_budget", "parse_bytes", "frame_bytes",
            "confine_path", "BYTES_PER_PIXEL"]

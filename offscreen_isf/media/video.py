@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ISFError
+from ..errors import InputError, ISFError
 from .output import FILE_MODE, to_uint8
 
 __all__ = ["VIDEO_SUFFIXES", "VideoWriter", "VideoFrames", "OutputError", "ffmpeg_exe"]

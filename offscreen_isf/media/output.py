@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["write_png", "to_pil", "write_tiff", "write_frame", "to_uint8", "png_is_complete",
            "tiff_is_complete", "frame_is_complete"]

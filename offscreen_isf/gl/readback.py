@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import InputError, RenderError
+from ..errors import InputError, RenderError
 from .pool import FORMATS, RenderTarget
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Render in a worker process: a shader that hangs or crashes costs one error, not the caller.
 
 ``Renderer(shader, size, isolate=True, timeout=10)`` (or :class:`IsolatedRenderer` directly)
-starts a worker interpreter (``python -m offscreen_isf.isolate``, a plain subprocess, so the
+starts a worker interpreter (``python -m offscreen_isf.farm.isolate``, a plain subprocess, so the
 caller's ``__main__`` is never re-imported) that opens its own :class:`~offscreen_isf.Context`
 on the same backend and keeps one compiled :class:`~offscreen_isf.Renderer` across frames.
 
@@ -53,13 +53,13 @@ from typing import Any
 
 import numpy as np
 
-from . import errors as _errors
-from .document import Document, load
-from .backends.base import BackendInfo
-from .errors import (InputError, ISFError, LifecycleError, RenderCrashed, RenderError,
+from .. import errors as _errors
+from ..isf.document import Document, load
+from ..backends.base import BackendInfo
+from ..errors import (InputError, ISFError, LifecycleError, RenderCrashed, RenderError,
                      RenderTimeout, ThreadError)
-from .images import to_rgba
-from .limits import Limits, confine_path
+from ..media.images import to_rgba
+from ..gl.limits import Limits, confine_path
 
 __all__ = ["IsolatedRenderer", "RemoteContext", "DEFAULT_TIMEOUT"]
 
@@ -117,7 +117,7 @@ class _Worker:
         env["OFFSCREEN_ISF_BACKEND"] = backend
         env.update(extra_env)
         self.stderr = tempfile.TemporaryFile()
-        args = [sys.executable, "-m", "offscreen_isf.isolate", str(os.getpid()),
+        args = [sys.executable, "-m", "offscreen_isf.farm.isolate", str(os.getpid()),
                 str(shm_fd if shm_fd is not None else -1)]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env, close_fds=True,
@@ -279,8 +279,8 @@ class IsolatedRenderer:
                  allow_paths: Iterable[str | os.PathLike[str]] | None = None,
                  input_root: str | os.PathLike[str] | None = None, transport: str = "shm",
                  worker_env: Mapping[str, str] | None = None, draw_flipped: bool = False) -> None:
-        from . import backends  # noqa: PLC0415 - name resolution only, no OpenGL import
-        from .renderer import Renderer  # noqa: PLC0415
+        from .. import backends  # noqa: PLC0415 - name resolution only, no OpenGL import
+        from ..gl.renderer import Renderer  # noqa: PLC0415
 
         self._released = True   # until fully built (release() is then a no-op)
         if context is not None:
@@ -514,7 +514,7 @@ class IsolatedRenderer:
 
     def save(self, path: str | os.PathLike[str], time: float = 0.0, date: Any = None) -> Path:
         """Render one frame and write it as PNG (atomically, in this process)."""
-        from .output import write_png  # noqa: PLC0415
+        from ..media.output import write_png  # noqa: PLC0415
 
         return write_png(path, self.render(time, date))
 
@@ -611,8 +611,8 @@ def _worker_main(argv: list[str]) -> int:
         while view:
             view = view[os.write(wfd, view):]
 
-    from .context import Context  # noqa: PLC0415
-    from .renderer import Renderer  # noqa: PLC0415
+    from ..gl.context import Context  # noqa: PLC0415
+    from ..gl.renderer import Renderer  # noqa: PLC0415
 
     ctx: Any = None
     early: BaseException | None = None

@@ -1,7 +1,7 @@
 """The ``offscreen-isf`` command line.
 
 Subcommands: ``render`` (an ISF file to an image, a numbered sequence, a video or raw RGBA
-on stdout: frame ranges, pre-roll, resume; see :mod:`offscreen_isf.batch` and
+on stdout: frame ranges, pre-roll, resume; see :mod:`offscreen_isf.farm.batch` and
 ``docs/render-farm.md``), ``info`` (what a shader declares), ``validate`` (parse + compile
 files or folders), ``backends`` (what can render here, and how to fix what cannot) and
 ``demo`` (the bundled example, or ``--pattern`` for the built-in test pattern).
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .batch import OutputError, RenderOptions, UsageError
-from .errors import (BackendError, CompileError, InputError, ISFError, LifecycleError, ParseError,
+from ..errors import (BackendError, CompileError, InputError, ISFError, LifecycleError, ParseError,
                      RenderCrashed, RenderError, RenderTimeout, ResourceLimitError)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -79,7 +79,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def cmd_backends(args: argparse.Namespace) -> int:
-    from . import backends  # noqa: PLC0415
+    from .. import backends  # noqa: PLC0415
 
     statuses = backends.available()
     if args.json:
@@ -107,8 +107,8 @@ EXAMPLE = Path(__file__).resolve().parent / "examples" / "demo.fs"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .context import Context  # noqa: PLC0415
-    from .output import write_png  # noqa: PLC0415
+    from ..gl.context import Context  # noqa: PLC0415
+    from ..media.output import write_png  # noqa: PLC0415
 
     if not args.pattern:
         argv = ["render", str(EXAMPLE), "-o", args.output, "--size", f"{args.size[0]}x{args.size[1]}",
@@ -116,7 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if args.backend:
             argv += ["--backend", args.backend]
         return cmd_render(build_parser().parse_args(argv))
-    from .testpattern import TestPattern  # noqa: PLC0415
+    from ..gl.testpattern import TestPattern  # noqa: PLC0415
 
     with Context(args.backend) as ctx:
         out = write_png(args.output, TestPattern(ctx).render(*args.size))
@@ -203,8 +203,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .document import load  # noqa: PLC0415
-    from .inputs import input_summary  # noqa: PLC0415
+    from ..isf.document import load  # noqa: PLC0415
+    from ..isf.inputs import input_summary  # noqa: PLC0415
 
     doc = load(args.shader)
     if args.json:
@@ -255,9 +255,9 @@ def _shader_files(paths: Sequence[str]) -> list[Path]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .context import Context  # noqa: PLC0415
-    from .document import load  # noqa: PLC0415
-    from .renderer import Renderer  # noqa: PLC0415
+    from ..gl.context import Context  # noqa: PLC0415
+    from ..isf.document import load  # noqa: PLC0415
+    from ..gl.renderer import Renderer  # noqa: PLC0415
 
     files = _shader_files(args.paths)
     results = []

@@ -44,7 +44,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .errors import InputError, ParseError
+from ..errors import InputError, ParseError
 
 __all__ = [
     "Input",

@@ -23,7 +23,7 @@ The chunk rule (pre-roll)
 Outputs (``-o``)
     an image path (``.png``; ``.tif``/``.tiff`` for float RGBA TIFF), a numbered sequence
     (``f_%05d.png`` or ``f_#####.png``; the number is the absolute frame number), a video
-    (``.mp4 .mov .webm .mkv``, see :mod:`offscreen_isf.video`), or ``-``: raw RGBA frames
+    (``.mp4 .mov .webm .mkv``, see :mod:`offscreen_isf.media.video`), or ``-``: raw RGBA frames
     on stdout, top row first, uint8 or (with float output) float32 little-endian.
 
 Images are written by a small thread pool (PNG/zlib encoding releases the GIL) through a
@@ -47,9 +47,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .errors import InputError, ISFError
-from .output import frame_is_complete, write_frame
-from .video import VIDEO_SUFFIXES, OutputError, VideoFrames, VideoWriter
+from ..errors import InputError, ISFError
+from ..media.output import frame_is_complete, write_frame
+from ..media.video import VIDEO_SUFFIXES, OutputError, VideoFrames, VideoWriter
 
 __all__ = ["UsageError", "OutputError", "RenderOptions", "parse_frames", "History", "history_of",
            "plan_frames", "parse_value", "frame_pattern", "run_render", "output_dtype", "run_date",
@@ -92,7 +92,7 @@ class History:
 
 
 def history_of(doc: Any) -> History:
-    """Classify a :class:`~offscreen_isf.document.Document` for the chunk rule (a token scan
+    """Classify a :class:`~offscreen_isf.isf.document.Document` for the chunk rule (a token scan
     of its fragment and vertex sources; a mention in a comment only costs extra pre-roll)."""
     text = (doc.fragment_source or "") + "\n" + (doc.vertex_source or "")
     return History(persistent=bool(doc.persistent_targets),
@@ -199,7 +199,7 @@ class Feeds:
 
     def _confine(self, path: str, what: str) -> None:
         if self.root is not None:
-            from .limits import confine_path  # noqa: PLC0415
+            from ..gl.limits import confine_path  # noqa: PLC0415
 
             confine_path(path, [self.root], what=what)
 
@@ -210,7 +210,7 @@ class Feeds:
         # a sequence is confined by its folder (each frame file lies in it)
         self._confine(str(Path(pattern).parent) if "%" in pattern else path, f"--image {inp.name}")
         if "%" in pattern:
-            from .images import load_image  # noqa: PLC0415
+            from ..media.images import load_image  # noqa: PLC0415
 
             _check_pattern(pattern, "--image")
             self.dynamic[inp.name] = lambda n, t, p=pattern, name=inp.name: load_image(
@@ -220,14 +220,14 @@ class Feeds:
             self._videos.append(video)
             self.dynamic[inp.name] = lambda n, t, v=video: v.frame(n)
         else:
-            from .images import load_image  # noqa: PLC0415
+            from ..media.images import load_image  # noqa: PLC0415
 
             self.static[inp.name] = load_image(path, what=f"--image {inp.name}")
 
     def add_audio(self, inp: Any, path: str) -> None:
         if inp.type not in ("audio", "audioFFT"):
             raise InputError(f'--audio {inp.name}: input "{inp.name}" is {inp.type}, not audio/audioFFT')
-        from .audio import read_wav  # noqa: PLC0415
+        from ..media.audio import read_wav  # noqa: PLC0415
 
         self._confine(path, f"--audio {inp.name}")
         samples = read_wav(path)
@@ -468,7 +468,7 @@ def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str,
     """
     from tqdm import tqdm  # noqa: PLC0415
 
-    from .document import load  # noqa: PLC0415
+    from ..isf.document import load  # noqa: PLC0415
 
     started = _time.perf_counter()
     doc = load(opts.shader, allow_paths=tuple(opts.allow_paths))
@@ -508,7 +508,7 @@ def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str,
         summary["seconds"] = round(_time.perf_counter() - started, 3)
         return summary
 
-    from .renderer import Renderer  # noqa: PLC0415 - imports OpenGL: only when drawing
+    from ..gl.renderer import Renderer  # noqa: PLC0415 - imports OpenGL: only when drawing
 
     encoder = Encoder(opts.jobs, ordered=kind != "images")
     writer: VideoWriter | None = None

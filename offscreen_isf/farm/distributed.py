@@ -11,7 +11,7 @@
 How a job runs (``docs/distributed.md``):
 
 * The range is split into **chunks** of consecutive frames, one Dask task each.  Each chunk is
-  drawn with the CLI's chunk rule (:func:`offscreen_isf.batch.plan_frames`): persistent buffers
+  drawn with the CLI's chunk rule (:func:`offscreen_isf.farm.batch.plan_frames`): persistent buffers
   pre-roll from frame 0, TIMEDELTA shaders draw frame A-1 first, FRAMEINDEX-only shaders set
   ``frame_index``.  So the frames are byte-identical to a single-process ``offscreen-isf render``.
 * Every worker process keeps **one GL context per backend and its compiled renderers** across
@@ -56,7 +56,7 @@ from typing import Any
 from .batch import (Encoder, OutputError, RenderOptions, UsageError, _bar_disabled, _sweep_temporaries,
                     _write_image, default_jobs, draw_plan, frame_pattern, history_of, job_inputs,
                     output_dtype, output_kind, parse_frames, plan_frames, run_date, start_plan)
-from .errors import CompileError, InputError, ISFError, ParseError, ResourceLimitError
+from ..errors import CompileError, InputError, ISFError, ParseError, ResourceLimitError
 
 __all__ = ["render_range", "run_distributed", "render_chunk", "split_chunks", "default_chunk_size",
            "DaskMissingError", "ChunkFailed", "JobSpec", "INSTALL_HINT", "EVENT_TOPIC"]
@@ -120,7 +120,7 @@ _RENDERERS: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
 
 def _load_document(spec: JobSpec) -> Any:
     """The job's document: from its path when this worker sees the same file, else its text."""
-    from .document import load  # noqa: PLC0415
+    from ..isf.document import load  # noqa: PLC0415
 
     path = Path(spec.opts.shader)
     try:
@@ -137,8 +137,8 @@ def _load_document(spec: JobSpec) -> Any:
 
 def _context(backend: str | None) -> Any:
     """This process's context for ``backend`` (opened on first use, reopened if lost)."""
-    from .context import Context  # noqa: PLC0415 - imports OpenGL: only on workers, when drawing
-    from .lifecycle import State  # noqa: PLC0415
+    from ..gl.context import Context  # noqa: PLC0415 - imports OpenGL: only on workers, when drawing
+    from ..gl.lifecycle import State  # noqa: PLC0415
 
     ctx = _CONTEXTS.get(backend)
     if ctx is not None and ctx.state not in (State.OPEN, State.CURRENT):
@@ -182,13 +182,13 @@ def close_worker_cache() -> None:
 def _needs_fresh_state(history: Any, plan: Sequence[tuple[int, bool]]) -> bool:
     """True when a renderer's carried state could change a written frame of ``plan``:
     persistent buffers (must start cleared), or TIMEDELTA on a written first frame (must be 0).
-    FRAMEINDEX is set per frame; events are re-set by :func:`~offscreen_isf.batch.start_plan`."""
+    FRAMEINDEX is set per frame; events are re-set by :func:`~offscreen_isf.farm.batch.start_plan`."""
     return history.persistent or (history.timedelta and bool(plan) and plan[0][1])
 
 
 def _renderer(spec: JobSpec, doc: Any, fresh: bool) -> tuple[Any, bool]:
     """A compiled renderer for ``spec`` on this process's context; (renderer, reused?)."""
-    from .renderer import Renderer  # noqa: PLC0415
+    from ..gl.renderer import Renderer  # noqa: PLC0415
 
     opts = spec.opts
     key = (spec.key, opts.backend)
@@ -321,7 +321,7 @@ def _worker_plugin(backend: str | None) -> Any:
     from distributed.diagnostics.plugin import WorkerPlugin  # noqa: PLC0415
 
     class GLWorkerPlugin(WorkerPlugin):
-        """Per-worker GL setup for offscreen-isf (see :mod:`offscreen_isf.distributed`)."""
+        """Per-worker GL setup for offscreen-isf (see :mod:`offscreen_isf.farm.distributed`)."""
 
         name = "offscreen-isf"
 
@@ -347,7 +347,7 @@ def _register(client: Any, plugin: Any) -> None:
 
 def _write_bytes(path: str, data: bytes) -> None:
     """Write a streamed frame file atomically (complete or absent, like worker writes)."""
-    from .output import _atomic_write  # noqa: PLC0415
+    from ..media.output import _atomic_write  # noqa: PLC0415
 
     try:
         _atomic_write(Path(path), lambda fh: fh.write(data))
@@ -379,7 +379,7 @@ def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | N
     distributed = _import_distributed()
     from tqdm import tqdm  # noqa: PLC0415
 
-    from .document import load  # noqa: PLC0415
+    from ..isf.document import load  # noqa: PLC0415
 
     if output_kind(opts.output) != "images":
         raise UsageError("distributed rendering writes image sequences (-o out/f_%05d.png): render PNG "
@@ -414,7 +414,7 @@ def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | N
     paths = {f: _frame_path(pattern, f) for f in frames}
     complete: set[int] = set()
     if opts.resume:
-        from .output import frame_is_complete  # noqa: PLC0415
+        from ..media.output import frame_is_complete  # noqa: PLC0415
 
         _sweep_temporaries(list(paths.values()))
         complete = {f for f, p in paths.items() if frame_is_complete(p, opts.size, dtype)}
@@ -542,7 +542,7 @@ def render_range(shader: str | os.PathLike[str], frames: tuple[int, int] | int |
     ``frames``: (first, last) inclusive, a count N (0..N-1) or ``"A-B"``.  ``output``: a
     pattern such as ``"out/f_%05d.png"`` (absolute frame numbers).  ``client=None`` starts a
     LocalCluster of ``workers`` processes unless ``scheduler`` names one.  Other keywords are
-    :class:`~offscreen_isf.batch.RenderOptions` fields (``sets=["level=0.3"]``, ``date=``,
+    :class:`~offscreen_isf.farm.batch.RenderOptions` fields (``sets=["level=0.3"]``, ``date=``,
     ``backend=``, ``preroll=``, ``resume=``, ``png_level=``, ``jobs=`` …).  ``progress``:
     None shows a bar only on a terminal.  Returns the summary (also in ``manifest.json``).
     """

@@ -14,7 +14,7 @@ Flow per frame (SPEC §12, VVISF-GL's ``ISFScene::_render``, with DESIGN.md's ch
    reads transparent black).
 
 Ownership: a :class:`Renderer` owns its program, geometry, input textures and persistent
-buffers, all created through its :class:`~offscreen_isf.context.Context`.  It owns that
+buffers, all created through its :class:`~offscreen_isf.gl.context.Context`.  It owns that
 context too unless one was passed in.  Survives ``context.reinitialize()``: persistent
 buffers are read back before the old context goes and restored after.
 
@@ -24,8 +24,8 @@ inside ``render``/``compile`` raises :class:`~offscreen_isf.errors.ThreadError` 
 blocks, never corrupts the frame being drawn).
 
 Untrusted shaders (issue 9, SECURITY.md): ``Renderer(..., isolate=True, timeout=s)`` returns an
-:class:`~offscreen_isf.isolate.IsolatedRenderer` that renders in a worker process;
-``max_size`` / ``memory_budget`` (:mod:`offscreen_isf.limits`) are checked before every frame
+:class:`~offscreen_isf.farm.isolate.IsolatedRenderer` that renders in a worker process;
+``max_size`` / ``memory_budget`` (:mod:`offscreen_isf.gl.limits`) are checked before every frame
 allocates anything; ``allow_paths`` / ``input_root`` confine the files a shader or its inputs
 may read.
 """
@@ -43,16 +43,16 @@ from typing import Any
 
 import numpy as np
 
-from .audio import fft_texture, waveform_texture
+from ..media.audio import fft_texture, waveform_texture
 from .context import Context
-from .document import Document, load
-from .errors import CompileError, InputError, ResourceLimitError
+from ..isf.document import Document, load
+from ..errors import CompileError, InputError, ResourceLimitError
 from .limits import Limits, confine_path
-from .images import load_image, to_rgba
+from ..media.images import load_image, to_rgba
 from .lifecycle import State
 from .pool import RenderTarget, set_sampling
 from .readback import PboReadback, best_flip_mode, read_target
-from .translate import FLIP_SWITCH, FLIP_SWITCH_ON, Translation, map_compile_log, translate
+from ..isf.translate import FLIP_SWITCH, FLIP_SWITCH_ON, Translation, map_compile_log, translate
 
 __all__ = ["Renderer", "render"]
 
@@ -119,12 +119,12 @@ class Renderer:
 
     Untrusted shaders (issue 9):
 
-    * ``isolate=True`` returns an :class:`~offscreen_isf.isolate.IsolatedRenderer` instead
+    * ``isolate=True`` returns an :class:`~offscreen_isf.farm.isolate.IsolatedRenderer` instead
       (same methods; renders in a worker process; ``timeout`` seconds per frame raise
       :class:`~offscreen_isf.errors.RenderTimeout`).  ``timeout`` needs ``isolate=True``.
     * ``max_size``: (width, height) cap for the output and every target (default
       ``GL_MAX_TEXTURE_SIZE``); ``memory_budget``: bytes one frame's targets may take
-      (default: half the available memory, see :mod:`offscreen_isf.limits`).  Both are
+      (default: half the available memory, see :mod:`offscreen_isf.gl.limits`).  Both are
       checked before anything is allocated; over them is a ``ResourceLimitError``.
     * ``allow_paths``: extra folders IMPORTED images may come from (default: only the
       shader's folder); ``input_root``: when set, image/audio inputs given as paths must
@@ -139,7 +139,7 @@ class Renderer:
         # issue 9: Renderer(..., isolate=True) is an IsolatedRenderer (not a subclass: it
         # has no GL state of its own), built here so callers keep one constructor.
         if isolate and cls is Renderer:
-            from .isolate import IsolatedRenderer  # noqa: PLC0415
+            from ..farm.isolate import IsolatedRenderer  # noqa: PLC0415
 
             return IsolatedRenderer(*args, **kwargs)
         return super().__new__(cls)
@@ -660,7 +660,7 @@ class Renderer:
 
     def save(self, path: str | os.PathLike[str], time: float = 0.0, date: DateLike = None) -> Path:
         """Render one frame and write it as PNG (8-bit; 16-bit per channel for float output)."""
-        from .output import write_png  # noqa: PLC0415
+        from ..media.output import write_png  # noqa: PLC0415
 
         return write_png(path, self.render(time, date))
 

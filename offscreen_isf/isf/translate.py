@@ -1,4 +1,4 @@
-"""GLSL translation of an ISF :class:`~offscreen_isf.document.Document` to ``#version 330`` core.
+"""GLSL translation of an ISF :class:`~offscreen_isf.isf.document.Document` to ``#version 330`` core.
 
 Pure Python (no GL).  ``translate(doc)`` returns a :class:`Translation` holding the fragment and
 vertex sources and a line map back to the ``.fs`` / ``.vs`` files; :func:`map_compile_log`
@@ -84,7 +84,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .document import Document
-from .errors import CompileError
+from ..errors import CompileError
 
 __all__ = ["Token", "tokenize", "split_call", "Translation", "UniformDecl", "translate",
            "map_compile_log", "GLSL_VERSION", "HELPERS", "IMG_MACROS", "FLIP_SWITCH", "FLIP_SWITCH_ON"]

@@ -1,0 +1,2 @@
+"""The GL runtime: the context and its lifecycle state machine, the buffer pool, the renderer
+and its parts, readback.  Imports OpenGL only when a context opens."""
