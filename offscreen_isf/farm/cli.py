@@ -103,7 +103,7 @@ def cmd_backends(args: argparse.Namespace) -> int:
     return EXIT_OK if any(s.ok for s in statuses) else EXIT_FAIL
 
 
-EXAMPLE = Path(__file__).resolve().parent / "examples" / "demo.fs"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "demo.fs"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -429,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
     # The benchmark suite lives in the repository (benchmarks/), not in the installed package.
-    bench_dir = Path(__file__).resolve().parents[1] / "benchmarks"
+    bench_dir = Path(__file__).resolve().parents[2] / "benchmarks"
     if (bench_dir / "suite.py").is_file():
         if str(bench_dir.parent) not in sys.path:
             sys.path.insert(0, str(bench_dir.parent))
