@@ -304,6 +304,14 @@ class Context:
         counts = Counter(kind for kind, _ in self._objects)
         return {kind: counts.get(kind, 0) for kind in RESOURCE_KINDS}
 
+    def registered_objects(self) -> dict[tuple[str, int], str]:
+        """A copy of the registry: (kind, GL name) -> class name of the owner that created it.
+
+        Read-only snapshot (callable in any state, no GL calls); lets tests compare the
+        registry with what the driver answers to ``glIs*``.
+        """
+        return dict(self._objects)
+
     def check_size(self, width: int, height: int) -> tuple[int, int]:
         """Validate a render size in pixels against 1..GL_MAX_TEXTURE_SIZE."""
         limit = self.max_texture_size or 16384
