@@ -1,0 +1,415 @@
+"""The renderer contract: one settings object, one protocol, one time check.
+
+* :class:`RenderSettings` carries **every** renderer option, from the command line through
+  batch rendering, Dask workers and the isolated worker process, to the
+  :class:`~offscreen_isf.gl.renderer.Renderer` that draws.  Each layer passes the whole
+  object on; none lists options by hand.  Adding an option is one field here: its
+  validation lives in :meth:`RenderSettings.__post_init__`, its command-line flag in the
+  field's ``metadata`` (:class:`CliFlag`, read by ``offscreen-isf render``), and it reaches
+  the worker processes because the object is pickled whole.
+* :class:`RendererProtocol` is what the CLI, batch, Dask and compat layers may call on a
+  renderer: the in-process ``Renderer`` and the worker-process ``IsolatedRenderer`` both
+  implement it (``isinstance(r, RendererProtocol)`` holds for both).
+* :func:`check_time` is the one rule for a frame's ``time`` argument, shared by both renderers.
+
+A leaf module: standard library, numpy and :mod:`offscreen_isf.errors` only (the
+``Document`` import is for type checkers and is never executed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+import numbers
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import InputError, ResourceLimitError
+
+if TYPE_CHECKING:
+    from .isf.document import Document
+
+__all__ = ["RenderSettings", "RendererProtocol", "ContextFacts", "BackendFacts", "CliFlag",
+           "check_time", "DateLike", "DEFAULT_SIZE", "DEFAULT_TIMEOUT", "TRANSPORTS"]
+
+#: output size (width, height) in pixels when none is given
+DEFAULT_SIZE = (640, 360)
+#: seconds an isolated renderer waits for one call (``timeout=None``: no deadline)
+DEFAULT_TIMEOUT = 30.0
+#: how an isolated worker hands frames back: a shared memory file, or the pipe
+TRANSPORTS = ("shm", "pipe")
+
+#: DATE of a frame: None (now), a datetime, a date, or (year, month, day, seconds)
+DateLike = tuple[float, float, float, float] | _dt.datetime | _dt.date | None
+
+
+# -- one rule for `time` ---------------------------------------------------------------------
+
+def check_time(time: object) -> float:
+    """``time`` (seconds) as a float: a finite real number, never a bool.
+
+    ``render(True)`` is refused: a bool is an ``int`` to Python but never a time anyone
+    meant.  Raises :class:`~offscreen_isf.errors.InputError` otherwise.
+    """
+    if (isinstance(time, (bool, np.bool_)) or not isinstance(time, numbers.Real)
+            or not math.isfinite(float(time))):
+        raise InputError(f"time must be a finite number of seconds, got {time!r}")
+    return float(time)
+
+
+# -- command-line description of a field -----------------------------------------------------
+
+@dataclass(frozen=True)
+class CliFlag:
+    """How ``offscreen-isf render`` exposes one :class:`RenderSettings` field.
+
+    ``kind`` picks the argument's parser in the CLI: ``"switch"`` (present = True),
+    ``"size"`` (``WxH``), ``"seconds"`` (a float), ``"text"``, ``"paths"`` (repeatable).
+    ``group`` names the ``--help`` section; ``default`` is the CLI's own default when it
+    differs from the library's (None: the field's default applies).
+    """
+
+    flag: str
+    kind: str
+    group: str
+    help: str
+    metavar: str | None = None
+    default: Any = None
+
+
+def _cli(flag: str, kind: str, group: str, help: str, metavar: str | None = None,
+         default: Any = None) -> dict[str, CliFlag]:
+    """Field metadata holding the option's :class:`CliFlag`."""
+    return {"cli": CliFlag(flag, kind, group, help, metavar, default)}
+
+
+#: --help sections the render flags live in (the CLI's own sections use the same titles)
+OUTPUT, SAFETY, RUN = "output", "untrusted shaders (see SECURITY.md)", "run"
+
+
+# -- the settings ----------------------------------------------------------------------------
+
+def _positive_seconds(label: str, value: object) -> float | None:
+    """None, or ``value`` as positive finite seconds (InputError otherwise)."""
+    if value is None:
+        return None
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
+            or not math.isfinite(float(value)) or not float(value) > 0):
+        raise InputError(f"{label} must be a positive number of seconds or None, got {value!r}")
+    return float(value)
+
+
+def _size_pair(label: str, value: object, error: type[Exception]) -> tuple[int, int]:
+    """(width, height) as positive ints; ``error`` names what is wrong otherwise."""
+    try:
+        w, h = value  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise error(f"{label} must be (width, height) in pixels, got {value!r}") from None
+    for part, v in (("width", w), ("height", h)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
+            raise error(f"{label} {part} must be a positive integer number of pixels, got {v!r}")
+    return int(w), int(h)
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Every option of a renderer (immutable, picklable, compared by value).
+
+    Build one with keywords (``RenderSettings(size=(1920, 1080), draw_flipped=True)``) or
+    :meth:`from_options` (unknown names raise :class:`~offscreen_isf.errors.InputError`);
+    derive variants with :meth:`replace`.  Values are normalised on construction: sizes to
+    ``(int, int)``, paths to ``str``, sequences to tuples.
+
+    Rendering
+        ``size`` (width, height) of the output in pixels; ``backend`` ``"egl"``,
+        ``"osmesa"``, ``"cgl"`` or None (``$OFFSCREEN_ISF_BACKEND``, then the platform's
+        default); ``clamp`` clamps float/long/point2D/color values to the input's MIN/MAX;
+        ``draw_flipped`` draws the last pass upside down so frames need no flip on readback
+        (faster, not bit-exact: see ``Renderer.draw_flipped``).
+    Resource limits (checked before a frame allocates anything)
+        ``max_size``: (width, height) cap for the output and every target, an int for both
+        sides, or None (``GL_MAX_TEXTURE_SIZE``); ``memory_budget``: bytes one frame's
+        targets may take, an int or text such as ``"512M"`` (None: the default of
+        :mod:`offscreen_isf.gl.limits`).  Over either is a ``ResourceLimitError``.
+    Files
+        ``allow_paths``: extra folders IMPORTED images may come from (default: only the
+        shader's folder); ``input_root``: when set, image/audio inputs given as paths must
+        resolve inside it (symlinks followed).
+    Isolation (untrusted shaders; only with ``isolate=True``)
+        ``isolate`` renders in a worker process; ``timeout`` seconds per call (None: no
+        deadline); ``start_timeout`` seconds for a worker to start and compile (None:
+        ``max(2 * timeout, 30)``); ``transport`` ``"shm"`` or ``"pipe"``; ``worker_env``
+        extra environment variables for the worker, as (name, value) pairs.
+    """
+
+    size: tuple[int, int] = field(default=DEFAULT_SIZE, metadata=_cli(
+        "--size", "size", OUTPUT, "output size in pixels (default: 1920x1080)", "WxH", (1920, 1080)))
+    backend: str | None = field(default=None, metadata=_cli(
+        "--backend", "text", RUN,
+        "egl, osmesa or cgl (default: $OFFSCREEN_ISF_BACKEND, then the platform default)"))
+    clamp: bool = True
+    draw_flipped: bool = field(default=False, metadata=_cli(
+        "--draw-flipped", "switch", OUTPUT,
+        "draw the last pass upside down so frames need no flip on readback: faster, but not "
+        "bit-exact: interpolated coordinates round differently in the last bit, which "
+        "hash-noise shaders amplify (default: off, matches the reference)"))
+    isolate: bool = field(default=False, metadata=_cli(
+        "--isolate", "switch", SAFETY,
+        "render in a worker process: a hang or crash costs one error, not the run"))
+    timeout: float | None = field(default=DEFAULT_TIMEOUT, metadata=_cli(
+        "--timeout", "seconds", SAFETY, "per-frame deadline with --isolate (default: 30)", "SECONDS"))
+    start_timeout: float | None = None
+    transport: str = "shm"
+    worker_env: tuple[tuple[str, str], ...] = ()
+    max_size: tuple[int, int] | None = field(default=None, metadata=_cli(
+        "--max-size", "size", SAFETY,
+        "cap for the output and every target (default: GL_MAX_TEXTURE_SIZE)", "WxH"))
+    memory_budget: int | str | None = field(default=None, metadata=_cli(
+        "--memory-budget", "text", SAFETY,
+        "render-target memory per frame, e.g. 512M or 2G "
+        "(default: $OFFSCREEN_ISF_MEMORY_BUDGET, else half the available memory)", "BYTES"))
+    input_root: str | None = field(default=None, metadata=_cli(
+        "--root", "text", SAFETY,
+        "--image/--audio/--set file paths must resolve inside DIR (symlinks followed)", "DIR"))
+    allow_paths: tuple[str, ...] = field(default=(), metadata=_cli(
+        "--allow-path", "paths", SAFETY,
+        "extra folder IMPORTED images may come from (repeatable; default: the shader's folder)", "DIR"))
+
+    # -- validation: the one place each option is checked -------------------------------
+    def __post_init__(self) -> None:
+        for name, check in _CHECKS.items():
+            object.__setattr__(self, name, check(getattr(self, name)))
+        if not self.isolate:
+            # Isolation options mean nothing in process: refuse them rather than ignore them.
+            given = [f.name for f in ISOLATION_FIELDS
+                     if getattr(self, f.name) != f.default and not (f.name == "timeout" and self.timeout is None)]
+            if given:
+                raise InputError(f"{', '.join(given)} need(s) isolate=True: an in-process render "
+                                 "cannot be interrupted; use isolate=True, timeout=seconds")
+
+    # -- building and evolving ------------------------------------------------------------
+    @classmethod
+    def from_options(cls, **options: Any) -> RenderSettings:
+        """Settings from keyword options (``RenderSettings.from_options(size=(64, 64))``).
+
+        Unknown names raise :class:`~offscreen_isf.errors.InputError` listing the valid ones.
+        An isolation option (``timeout`` ...) given without ``isolate=True`` is refused,
+        even at its default value.
+        """
+        unknown = sorted(set(options) - set(FIELD_NAMES))
+        if unknown:
+            raise InputError(f"unknown renderer option(s) {', '.join(unknown)}; "
+                             f"valid: {', '.join(sorted(FIELD_NAMES))}")
+        if not options.get("isolate", False):
+            explicit = [f.name for f in ISOLATION_FIELDS
+                        if f.name in options and options[f.name] is not None]
+            if explicit:
+                raise InputError(f"{', '.join(explicit)} need(s) isolate=True: an in-process render "
+                                 "cannot be interrupted; use isolate=True, timeout=seconds")
+            # explicit None (no deadline) is the only isolation value an in-process renderer shares
+            options = {k: v for k, v in options.items() if k not in ISOLATION_NAMES}
+        return cls(**options)
+
+    def replace(self, **changes: Any) -> RenderSettings:
+        """A copy with ``changes`` applied (validated as :meth:`from_options` does)."""
+        unknown = sorted(set(changes) - set(FIELD_NAMES))
+        if unknown:
+            raise InputError(f"unknown renderer option(s) {', '.join(unknown)}; "
+                             f"valid: {', '.join(sorted(FIELD_NAMES))}")
+        return dataclasses.replace(self, **changes)
+
+    def options(self) -> dict[str, Any]:
+        """The settings as keyword options (``from_options(**s.options()) == s``)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def worker_environment(self) -> dict[str, str]:
+        """``worker_env`` as a dict (for ``os.environ`` updates)."""
+        return dict(self.worker_env)
+
+    @property
+    def resolved_start_timeout(self) -> float | None:
+        """Seconds a worker may take to start: ``start_timeout``, else ``max(2 * timeout, 30)``
+        (None when ``timeout`` is None: no deadline)."""
+        if self.start_timeout is not None:
+            return self.start_timeout
+        return None if self.timeout is None else max(2 * self.timeout, DEFAULT_TIMEOUT)
+
+
+def _check_size(value: object) -> tuple[int, int]:
+    return _size_pair("size", value, ResourceLimitError)
+
+
+def _check_backend(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"backend must be a name such as 'egl' or None, got {value!r}")
+    return value
+
+
+def _check_flag(label: str) -> Any:
+    def check(value: object) -> bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise InputError(f"{label} must be True or False, got {value!r}")
+        return bool(value)
+    return check
+
+
+def _check_max_size(value: object) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    return _size_pair("max_size", pair, ResourceLimitError)
+
+
+def _check_memory_budget(value: object) -> int | str | None:
+    # The text form ("512M") is parsed by gl.limits, the one reader of byte counts.
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ResourceLimitError(f"memory_budget must be a positive number of bytes or text "
+                                 f"such as '512M', got {value!r}")
+    return int(value)
+
+
+def _check_path(label: str) -> Any:
+    def check(value: object) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, (str, os.PathLike)):
+            raise InputError(f"{label} must be a folder path or None, got {value!r}")
+        return os.fspath(value)  # type: ignore[return-value]
+    return check
+
+
+def _check_allow_paths(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, os.PathLike)):
+        raise InputError(f"allow_paths must be a list of folders, got the single path {value!r}")
+    check = _check_path("each allow_paths entry")
+    return tuple(str(check(p)) for p in value)  # type: ignore[union-attr]
+
+
+def _check_timeout(value: object) -> float | None:
+    return _positive_seconds("timeout", value)
+
+
+def _check_start_timeout(value: object) -> float | None:
+    return _positive_seconds("start_timeout", value)
+
+
+def _check_transport(value: object) -> str:
+    if value not in TRANSPORTS:
+        raise InputError(f"transport must be 'shm' or 'pipe', got {value!r}")
+    return str(value)
+
+
+def _check_worker_env(value: object) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((k, v) for k, v in items)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise InputError(f"worker_env must map names to values, got {value!r}") from None
+    for k, v in pairs:
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise InputError(f"worker_env names and values must be text, got {k!r}={v!r}")
+    return tuple(sorted(pairs))
+
+
+#: field -> its check (normalises the value or raises); one entry per field
+_CHECKS: dict[str, Any] = {
+    "size": _check_size, "backend": _check_backend, "clamp": _check_flag("clamp"),
+    "draw_flipped": _check_flag("draw_flipped"), "isolate": _check_flag("isolate"),
+    "timeout": _check_timeout, "start_timeout": _check_start_timeout,
+    "transport": _check_transport, "worker_env": _check_worker_env,
+    "max_size": _check_max_size, "memory_budget": _check_memory_budget,
+    "input_root": _check_path("input_root"), "allow_paths": _check_allow_paths,
+}
+
+#: every option's name, in declaration order
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RenderSettings))
+#: options that only an isolated renderer uses
+ISOLATION_NAMES = ("timeout", "start_timeout", "transport", "worker_env")
+ISOLATION_FIELDS = tuple(f for f in dataclasses.fields(RenderSettings) if f.name in ISOLATION_NAMES)
+assert set(_CHECKS) == set(FIELD_NAMES), "every RenderSettings field needs a check in _CHECKS"
+
+
+def cli_fields() -> Iterator[tuple[str, CliFlag]]:
+    """(field name, :class:`CliFlag`) of every option ``offscreen-isf render`` exposes."""
+    for f in dataclasses.fields(RenderSettings):
+        flag = f.metadata.get("cli")
+        if flag is not None:
+            yield f.name, flag
+
+
+# -- the protocol ----------------------------------------------------------------------------
+
+@runtime_checkable
+class BackendFacts(Protocol):
+    """GL strings of a context (``BackendInfo``): what summaries and manifests report."""
+
+    @property
+    def renderer(self) -> str: ...
+
+
+@runtime_checkable
+class ContextFacts(Protocol):
+    """What a renderer's ``context`` answers everywhere (a ``Context`` in process, a
+    ``RemoteContext`` for an isolated renderer)."""
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def info(self) -> BackendFacts | None: ...
+
+    @property
+    def max_texture_size(self) -> int: ...
+
+
+@runtime_checkable
+class RendererProtocol(Protocol):
+    """What the CLI, batch, Dask and compat layers call on a renderer.
+
+    Frames are ``(height, width, 4)`` arrays, **top row first**, uint8 or float32.
+    ``frame_index`` is FRAMEINDEX of the next frame (settable: batch sets it per frame).
+    Threads: one call at a time per renderer; a concurrent call raises ``ThreadError``.
+    Ownership: ``release()`` (or leaving the ``with`` block) frees every resource; it is
+    idempotent, and any other call afterwards raises ``InputError``.
+    """
+
+    document: Document
+    size: tuple[int, int]
+    settings: RenderSettings
+    frame_index: int
+
+    @property
+    def context(self) -> ContextFacts: ...
+
+    @property
+    def inputs(self) -> dict[str, Any]: ...
+
+    def set_inputs(self, **values: Any) -> None: ...
+
+    def compile(self) -> None: ...
+
+    def render(self, time: float = 0.0, date: DateLike = None, *, dtype: str | None = None,
+               out: np.ndarray | None = None) -> np.ndarray: ...
+
+    def render_frames(self, times: Iterable[float], date: DateLike = None, *,
+                      dtype: str | None = None) -> Iterator[tuple[float, np.ndarray]]: ...
+
+    def save(self, path: str | os.PathLike[str], time: float = 0.0, date: DateLike = None) -> Path: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> RendererProtocol: ...
+
+    def __exit__(self, *exc: object) -> None: ...
