@@ -105,10 +105,12 @@ def _positive_seconds(label: str, value: object) -> float | None:
     return float(value)
 
 
-def _size_pair(label: str, value: object, error: type[Exception]) -> tuple[int, int]:
+def _size_pair(label: str, value: Any, error: type[Exception]) -> tuple[int, int]:
     """(width, height) as positive ints; ``error`` names what is wrong otherwise."""
+    w: Any
+    h: Any
     try:
-        w, h = value  # type: ignore[misc]
+        w, h = value
     except (TypeError, ValueError):
         raise error(f"{label} must be (width, height) in pixels, got {value!r}") from None
     for part, v in (("width", w), ("height", h)):
@@ -282,17 +284,17 @@ def _check_path(label: str) -> Any:
             return None
         if not isinstance(value, (str, os.PathLike)):
             raise InputError(f"{label} must be a folder path or None, got {value!r}")
-        return os.fspath(value)  # type: ignore[return-value]
+        return str(os.fspath(value))
     return check
 
 
-def _check_allow_paths(value: object) -> tuple[str, ...]:
+def _check_allow_paths(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, (str, os.PathLike)):
         raise InputError(f"allow_paths must be a list of folders, got the single path {value!r}")
     check = _check_path("each allow_paths entry")
-    return tuple(str(check(p)) for p in value)  # type: ignore[union-attr]
+    return tuple(str(check(p)) for p in value)
 
 
 def _check_timeout(value: object) -> float | None:
@@ -309,12 +311,12 @@ def _check_transport(value: object) -> str:
     return str(value)
 
 
-def _check_worker_env(value: object) -> tuple[tuple[str, str], ...]:
+def _check_worker_env(value: Any) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
     items = value.items() if isinstance(value, Mapping) else value
     try:
-        pairs = tuple((k, v) for k, v in items)  # type: ignore[union-attr]
+        pairs = tuple((k, v) for k, v in items)
     except (TypeError, ValueError):
         raise InputError(f"worker_env must map names to values, got {value!r}") from None
     for k, v in pairs:
