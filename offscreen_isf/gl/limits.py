@@ -98,9 +98,7 @@ def frame_bytes(document: "Document", output: tuple[int, int], sizes: Mapping[st
     ``inputs``: (width, height, bytes per pixel) of every uploaded input/IMPORTED image.
     """
     parts: list[tuple[int, str]] = []
-    last = document.passes[-1]
-    out_float = bool(last.target and document.targets.get(last.target)
-                     and document.targets[last.target].float)
+    out_float = document.output_is_float
     ow, oh = output
     out_bpp = BYTES_PER_PIXEL[out_float]
     parts.append((2 * ow * oh * out_bpp, f"output {ow}x{oh} {'RGBA32F' if out_float else 'RGBA8'} "

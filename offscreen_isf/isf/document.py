@@ -44,8 +44,9 @@ Rules implemented (VVISF-GL is normative where the spec is silent):
 * **Vertex shader** (§1): for a file ``X.fs`` (any last extension) ``X.vs`` then ``X.vert`` beside
   it; the base name is the path minus its *last* extension (``a.fs.fs`` pairs with ``a.fs.vs``).
 * **Names**: input, IMPORTED and TARGET names share one namespace (they all become GLSL
-  uniforms): each must be a GLSL identifier, not start with ``gl_``, not be a built-in
-  (``TIME`` …) and appear once.
+  uniforms): each must be a GLSL identifier, appear once, and not be reserved by
+  :mod:`offscreen_isf.isf.names` (``gl_`` prefix, built-ins such as ``TIME``, identifiers the
+  translation emits such as ``isf_FlipY`` or ``_NAME_imgSize``, GLSL keywords).
 
 ``load`` treats a ``str`` as shader **text** when it contains both ``/*`` and a newline, and as a
 path otherwise; ``os.PathLike`` is always a path, ``bytes`` always text (UTF-8).
@@ -62,19 +63,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import InputError, ParseError
 from .inputs import SIZE_VARIABLE_TYPES, Input, parse_input
+from .names import reserved_reason
 from .sizeexpr import SizeExpr, compile_size_expr
 
 __all__ = ["ISFWarning", "Document", "Pass", "Target", "Imported", "load", "extract_header",
-           "find_vertex_shader", "BUILTIN_NAMES", "KINDS"]
+           "find_vertex_shader", "KINDS"]
 
 KINDS = ("generator", "filter", "transition")
-
-#: names the generated GLSL declares itself; no input / target / import may take them
-BUILTIN_NAMES = frozenset({
-    "PASSINDEX", "RENDERSIZE", "TIME", "TIMEDELTA", "DATE", "FRAMEINDEX",
-    "isf_FragNormCoord", "isf_FragColor", "isf_position", "isf_vertShaderInit",
-    "VVSAMPLER_2DBYPIXEL", "VVSAMPLER_2DBYNORM", "main",
-})
 
 _TOP_KEYS = ("ISFVSN", "VSN", "DESCRIPTION", "CREDIT", "CATEGORIES", "INPUTS", "PASSES",
              "IMPORTED", "PERSISTENT_BUFFERS")
@@ -165,6 +160,14 @@ class Document:
     def is_v1(self) -> bool:
         """True when ISFVSN is missing or starts with "1" (v1 conventions may be used)."""
         return self.vsn is None or self.vsn.strip().startswith("1")
+
+    @property
+    def output_is_float(self) -> bool:
+        """True when the last pass renders into a FLOAT target: the output is then RGBA32F
+        (float32 frames, unclamped) rather than RGBA8 (docs/semantics.md "Persistent and float
+        buffers").  The one place that answers this question."""
+        last = self.passes[-1]  # the loader always makes at least one pass
+        return last.target is not None and self.targets[last.target].float
 
     @property
     def persistent_targets(self) -> list[Target]:
@@ -409,8 +412,9 @@ class _Loader:
         if not _is_identifier(name):
             raise self.error(f'{where}: "{name}" is not a valid GLSL identifier '
                              "(letters, digits, _; no spaces; not starting with a digit)", loc)
-        if name.startswith("gl_") or name in BUILTIN_NAMES:
-            raise self.error(f'{where}: "{name}" is reserved (built-in ISF/GLSL name)', loc)
+        reason = reserved_reason(name)
+        if reason is not None:  # it would clash inside the generated GLSL (isf/names.py)
+            raise self.error(f'{where}: "{name}" is reserved ({reason})', loc)
         if name in self.names:
             raise self.error(f'{where}: duplicate name "{name}" (already used by '
                              f"{self.names[name]})", loc)
