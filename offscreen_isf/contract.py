@@ -226,6 +226,11 @@ class RenderSettings:
                              f"valid: {', '.join(sorted(FIELD_NAMES))}")
         return dataclasses.replace(self, **changes)
 
+    def in_process(self) -> RenderSettings:
+        """These settings for the renderer that draws in process (an isolated renderer's
+        worker): ``isolate`` off, the isolation options back at their defaults."""
+        return dataclasses.replace(self, isolate=False, **{f.name: f.default for f in ISOLATION_FIELDS})
+
     def options(self) -> dict[str, Any]:
         """The settings as keyword options (``from_options(**s.options()) == s``)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
