@@ -352,7 +352,60 @@ def test_upside_down_drawing_is_a_compile_switch() -> None:
     for src in (t.fragment, t.vertex):
         assert src.count(FLIP_SWITCH) == 1 and "#define isf_main main" in src
     assert "#define isf_FragCoord gl_FragCoord" in t.fragment
-    on = t.fragment.replace(FLIP_SWITCH, FLIP_SWITCH_ON)
-    assert on.count("\n") == t.fragment.count("\n")                 # line maps still hold
-    assert on.rstrip().endswith("#endif") and "\tisf_main();" in on
+    on = t.retarget(flip_y=True)
+    assert on.flip_y and not t.flip_y
+    for stage in ("fragment", "vertex"):
+        src = on.source(stage)
+        assert src.count(FLIP_SWITCH_ON) == 1 and FLIP_SWITCH not in src
+        assert src.count("\n") == t.source(stage).count("\n")       # line maps still hold
+    assert on.fragment_map == t.fragment_map and on.vertex_map == t.vertex_map
+    assert on.fragment.rstrip().endswith("#endif") and "\tisf_main();" in on.fragment
     assert "gl_Position.y = -gl_Position.y" in t.vertex
+
+
+@pytest.mark.parametrize("text, want", [
+    ("4.60 NVIDIA", 460), ("4.6", 460), ("3.30", 330), ("4.50 (Core Profile) Mesa 23.2.1", 450),
+    ("4.1 Metal - 88", 410), ("#version 330 core", 330), ("#version 400", 400), ("330", 330),
+    ("OpenGL ES GLSL ES 3.20", 320), ("1.10", 110), ("4", 400),
+])
+def test_parse_glsl_version(text: str, want: int) -> None:
+    from offscreen_isf.isf.translate import parse_glsl_version
+
+    assert parse_glsl_version(text) == want
+
+
+def test_parse_glsl_version_without_a_number_fails() -> None:
+    from offscreen_isf.isf.translate import parse_glsl_version
+
+    with pytest.raises(ValueError, match="no GLSL version"):
+        parse_glsl_version("unknown")
+
+
+def test_translate_emits_final_sources_for_the_options() -> None:
+    """translate(doc, glsl_version=, flip_y=) is the exact program text: the #version line
+    and the ISF_FLIP_Y switch are emitted, not patched in later; retarget() agrees with a
+    fresh translation and keeps the line maps."""
+    from offscreen_isf.isf.translate import FLIP_SWITCH, FLIP_SWITCH_ON, GLSL_VERSIONS
+
+    body = "void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage) * level; }\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ISFWarning)
+        doc = load(shader(body))
+    base = translate(doc)
+    assert (base.glsl_version, base.flip_y) == (330, False)
+    for version in (400, 460):
+        for flip in (False, True):
+            t = translate(doc, glsl_version=version, flip_y=flip)
+            again = base.retarget(glsl_version=version, flip_y=flip)
+            for stage in ("fragment", "vertex"):
+                src = t.source(stage)
+                assert src.startswith(f"#version {version}\n") and src.count("#version") == 1
+                assert (FLIP_SWITCH_ON if flip else FLIP_SWITCH) in src
+                assert src == again.source(stage)
+                assert src.split("\n")[1:] != base.source(stage).split("\n")[1:] or not flip
+            assert t.fragment_map == base.fragment_map and t.vertex_map == base.vertex_map
+    assert base.retarget() is base and base.retarget(glsl_version=330, flip_y=False) is base
+    for bad in (120, 300, 401):
+        assert bad not in GLSL_VERSIONS
+        with pytest.raises(ValueError, match="glsl_version"):
+            translate(doc, glsl_version=bad)

@@ -1,7 +1,8 @@
 """GLSL translation of an ISF :class:`~offscreen_isf.isf.document.Document` to ``#version 330`` core.
 
-Pure Python (no GL).  ``translate(doc)`` returns a :class:`Translation` holding the fragment and
-vertex sources and a line map back to the ``.fs`` / ``.vs`` files; :func:`map_compile_log`
+Pure Python (no GL).  ``translate(doc, glsl_version=330, flip_y=False)`` returns a
+:class:`Translation` holding the final fragment and vertex sources (exactly the text to
+compile: nobody patches it afterwards) and a line map back to the ``.fs`` / ``.vs`` files; :func:`map_compile_log`
 rewrites a driver's compile log (Mesa ``0:42(3): error: …``, NVIDIA ``0(42) : error C…``,
 glslang/Apple ``ERROR: 0:42: …``) into ``shader.fs:42: error: …`` plus that source line.
 
@@ -66,13 +67,14 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
   ``textureLod``; ``varying`` → ``in`` (fragment) / ``out`` (vertex); ``attribute`` → ``in``
   (vertex); v1 ``vv_FragNormCoord``/``vv_vertShaderInit`` → ``isf_…`` (SPEC §15).
 * Upside-down drawing: the user's ``main`` → ``isf_main`` (both stages), ``gl_FragCoord`` →
-  ``isf_FragCoord``, ``gl_FrontFacing`` → ``isf_FrontFacing``, ``dFdy`` → ``isf_dFdy``.  With the
-  ``#define ISF_FLIP_Y 0`` line as generated these are macros for the built-ins (no cost).  With
-  ``FLIP_SWITCH_ON`` in its place a generated ``main`` calls ``isf_main`` and negates
+  ``isf_FragCoord``, ``gl_FrontFacing`` → ``isf_FrontFacing``, ``dFdy`` → ``isf_dFdy``.  With
+  ``flip_y=False`` (the ``#define ISF_FLIP_Y 0`` line) these are macros for the built-ins (no
+  cost).  With ``flip_y=True`` (``#define ISF_FLIP_Y 1``) a generated ``main`` calls ``isf_main`` and negates
   ``gl_Position.y`` after it when ``isf_FlipY.x`` is 1 (vertex), or first derives the image-space
   ``isf_FragCoord`` and ``isf_FrontFacing`` (fragment); ``isf_dFdy`` restores the sign.
-* A user ``#version`` line is blanked.  ``#if __VERSION__ <= 120`` guards keep working since
-  ``__VERSION__`` is 330.
+* A user ``#version`` line is blanked; the generated one says ``glsl_version`` (330 by default;
+  the renderer asks for 400 where the driver has it).  ``#if __VERSION__ <= 120`` guards keep
+  working since ``__VERSION__`` is at least 330.
 * Every rewrite keeps the number of lines, so user line *k* of the body is generated line
   ``body_start + k - 1``; the line map records it.
 """
@@ -87,9 +89,30 @@ from .document import Document
 from ..errors import CompileError
 
 __all__ = ["Token", "tokenize", "split_call", "Translation", "UniformDecl", "translate",
-           "map_compile_log", "GLSL_VERSION", "HELPERS", "IMG_MACROS", "FLIP_SWITCH", "FLIP_SWITCH_ON"]
+           "map_compile_log", "parse_glsl_version", "GLSL_VERSION", "GLSL_VERSIONS", "HELPERS",
+           "IMG_MACROS", "FLIP_SWITCH", "FLIP_SWITCH_ON"]
 
-GLSL_VERSION = "#version 330"
+#: The GLSL version the translation targets by default (core-safe on every backend).
+GLSL_VERSION = 330
+#: Versions a translation may be emitted for: the generated code is valid GLSL in each.
+GLSL_VERSIONS = (330, 400, 410, 420, 430, 440, 450, 460)
+
+_VERSION_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
+
+
+def parse_glsl_version(text: str) -> int:
+    """The GLSL version in ``text`` as an integer: ``"4.60 NVIDIA"`` -> 460, ``"3.30"`` -> 330,
+    ``"4.1 Metal"`` -> 410, ``"#version 330 core"`` -> 330, ``"OpenGL ES GLSL ES 3.20"`` -> 320.
+
+    The first number in the text is the version (a driver's ``GL_SHADING_LANGUAGE_VERSION``
+    puts vendor details after it).  Raises ValueError when the text holds no number."""
+    m = _VERSION_NUMBER.search(text)
+    if m is None:
+        raise ValueError(f"no GLSL version number in {text!r}")
+    major, minor = m.group(1), m.group(2)
+    if minor is None:   # "330" (a #version line) or a bare major "4"
+        return int(major) if int(major) >= 100 else int(major) * 100
+    return int(major) * 100 + int((minor + "0")[:2])   # "4.6" and "4.60" are both 460
 
 # ---------------------------------------------------------------------------------------------
 # lexer
@@ -320,9 +343,10 @@ _VERTEX_INIT = (
     "\tisf_FragNormCoord = (gl_Position.xy + 1.0) * 0.5;\n"
     "}\n")
 
-#: Upside-down drawing is compiled in only where asked for: the renderer replaces this line
-#: with FLIP_SWITCH_ON (same line count, so the line maps hold).  Off, the isf_ names are
-#: macros for the built-ins and the shader costs exactly what it did without the feature.
+#: Upside-down drawing is compiled in only where asked for (``translate(..., flip_y=True)``
+#: emits FLIP_SWITCH_ON in this line's place: same line count, so the line maps hold).  Off,
+#: the isf_ names are macros for the built-ins and the shader costs exactly what it did
+#: without the feature.
 FLIP_SWITCH = "#define ISF_FLIP_Y 0"
 FLIP_SWITCH_ON = "#define ISF_FLIP_Y 1"
 # On: isf_FlipY = (1, pass height) while a pass is drawn upside down (the last pass, so that
@@ -386,9 +410,30 @@ class UniformDecl:
 Origin = tuple[str, int] | None
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """What a translation is assembled from: the rewritten bodies (the costly part: lexing
+    and rewriting), kept so :meth:`Translation.retarget` assembles other options cheaply."""
+
+    uniforms: tuple[UniformDecl, ...]
+    fragment_body: str
+    fragment_helpers: frozenset[tuple[str, bool]]
+    fragment_file: str
+    fragment_line0: int
+    vertex_body: str
+    vertex_helpers: frozenset[tuple[str, bool]]
+    vertex_file: str | None   # None: the generated default vertex shader
+
+
 @dataclass
 class Translation:
-    """Generated GLSL 330 sources and their line maps (index ``g-1`` ↔ generated line ``g``)."""
+    """Final GLSL sources, exactly as compiled, and their line maps (index ``g-1`` ↔ generated
+    line ``g``).
+
+    ``glsl_version`` is the ``#version`` the sources declare; ``flip_y`` whether the
+    upside-down drawing machinery (``isf_FlipY``) is compiled in.  Neither changes the line
+    count, so the line maps are the same for every option; :meth:`retarget` gives the sources
+    for other options without translating again."""
 
     fragment: str
     vertex: str
@@ -399,6 +444,9 @@ class Translation:
     vertex_helpers: frozenset[str]
     #: original text lines per file name, for quoting in mapped logs
     sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    glsl_version: int = GLSL_VERSION
+    flip_y: bool = False
+    _parts: _Parts | None = field(default=None, repr=False, compare=False)
 
     def source(self, stage: str) -> str:
         return self.fragment if _stage(stage) == "fragment" else self.vertex
@@ -407,6 +455,17 @@ class Translation:
         """(file, line) of generated ``line`` (1-based) of ``stage``; None if generated."""
         m = self.fragment_map if _stage(stage) == "fragment" else self.vertex_map
         return m[line - 1] if 1 <= line <= len(m) else None
+
+    def retarget(self, *, glsl_version: int | None = None, flip_y: bool | None = None) -> "Translation":
+        """The same translation emitted for other options (unchanged ones are kept); returns
+        ``self`` when nothing changes."""
+        version = self.glsl_version if glsl_version is None else glsl_version
+        flip = self.flip_y if flip_y is None else bool(flip_y)
+        if (version, flip) == (self.glsl_version, self.flip_y):
+            return self
+        if self._parts is None:
+            raise ValueError("this Translation was not made by translate(): it cannot be retargeted")
+        return _finish(self._parts, self.sources, version, flip)
 
 
 def _stage(stage: str) -> str:
@@ -572,7 +631,7 @@ def _declarations(uniforms: Iterable[UniformDecl], varying: str) -> list[str]:
     return lines
 
 
-def _assemble(prelude: list[str], helpers: set[tuple[str, bool]], body: str,
+def _assemble(prelude: list[str], helpers: Iterable[tuple[str, bool]], body: str,
               body_file: str | None, body_line0: int, main: str) -> tuple[str, list[Origin]]:
     """Join prelude + helpers + body + generated ``main``; map body line k to
     (body_file, body_line0 + k)."""
@@ -590,47 +649,57 @@ def _assemble(prelude: list[str], helpers: set[tuple[str, bool]], body: str,
     return "\n".join(lines), origins
 
 
-def translate(doc: Document) -> Translation:
-    """Translate ``doc`` to GLSL 330 core fragment + vertex sources with line maps.
+def translate(doc: Document, *, glsl_version: int = GLSL_VERSION, flip_y: bool = False) -> Translation:
+    """Translate ``doc`` to the final fragment + vertex sources with line maps.
 
-    Raises :class:`CompileError` (message ``file:line: …`` in the .fs/.vs) for IMG_* misuse.
+    ``glsl_version`` (one of :data:`GLSL_VERSIONS`) is the ``#version`` they declare;
+    ``flip_y`` compiles the upside-down drawing machinery in (``isf_FlipY``; see the module
+    notes).  Raises :class:`CompileError` (message ``file:line: …`` in the .fs/.vs) for IMG_*
+    misuse.
     """
-    uniforms = _uniforms(doc)
     images = frozenset(doc.image_names())
     fs_name = doc.name
-    fs_body = _normalize_newlines(doc.fragment_source)
-    fr = _Rewriter(fs_body, "fragment", fs_name, doc.body_line_offset, images)
+    fr = _Rewriter(_normalize_newlines(doc.fragment_source), "fragment", fs_name,
+                   doc.body_line_offset, images)
     fs_text = fr.run()
-    frag_prelude = [GLSL_VERSION, "precision highp float;", "precision highp int;",
-                    "layout(location = 0) out vec4 isf_FragColor;",
-                    FLIP_SWITCH, *_declarations(uniforms, "in"),
-                    *_FRAGMENT_GLOBALS.rstrip("\n").split("\n")]
-    fragment, fmap = _assemble(frag_prelude, fr.helpers, fs_text, fs_name, doc.body_line_offset,
-                               _FRAGMENT_MAIN)
-
     if doc.vertex_source is not None:
-        vs_name = str(doc.vertex_path) if doc.vertex_path is not None else "<vertex>"
-        vs_src = _normalize_newlines(doc.vertex_source)
-        if vs_src.startswith("\ufeff"):
-            vs_src = vs_src[1:]
-        vr = _Rewriter(vs_src, "vertex", vs_name, 0, images)
-        vs_text, vs_file = vr.run(), vs_name
+        vs_file: str | None = str(doc.vertex_path) if doc.vertex_path is not None else "<vertex>"
+        vs_src = _normalize_newlines(doc.vertex_source).removeprefix("\ufeff")
+        vr = _Rewriter(vs_src, "vertex", str(vs_file), 0, images)
     else:
+        vs_file, vs_src = None, ""
         vr = _Rewriter(_DEFAULT_VERTEX_BODY, "vertex", "<default vertex shader>", 0, images)
-        vs_text, vs_file, vs_src = vr.run(), None, None
-    vert_prelude = [GLSL_VERSION, "precision highp float;", "precision highp int;",
-                    "layout(location = 0) in vec2 isf_position;",
-                    FLIP_SWITCH, *_declarations(uniforms, "out"),
+    vs_text = vr.run()
+    parts = _Parts(tuple(_uniforms(doc)), fs_text, frozenset(fr.helpers), fs_name,
+                   doc.body_line_offset, vs_text, frozenset(vr.helpers), vs_file)
+    sources = {fs_name: _normalize_newlines(doc.source).split("\n")}
+    if vs_file is not None:
+        sources[vs_file] = vs_src.split("\n")
+    return _finish(parts, sources, glsl_version, flip_y)
+
+
+def _finish(parts: _Parts, sources: dict[str, list[str]], glsl_version: int,
+            flip_y: bool) -> Translation:
+    """Assemble the final sources of ``parts`` for these options."""
+    if glsl_version not in GLSL_VERSIONS:
+        raise ValueError(f"glsl_version must be one of {GLSL_VERSIONS}, got {glsl_version!r}")
+    head = [f"#version {glsl_version}", "precision highp float;", "precision highp int;"]
+    switch = FLIP_SWITCH_ON if flip_y else FLIP_SWITCH
+    frag_prelude = [*head, "layout(location = 0) out vec4 isf_FragColor;",
+                    switch, *_declarations(parts.uniforms, "in"),
+                    *_FRAGMENT_GLOBALS.rstrip("\n").split("\n")]
+    fragment, fmap = _assemble(frag_prelude, parts.fragment_helpers, parts.fragment_body,
+                               parts.fragment_file, parts.fragment_line0, _FRAGMENT_MAIN)
+    vert_prelude = [*head, "layout(location = 0) in vec2 isf_position;",
+                    switch, *_declarations(parts.uniforms, "out"),
                     *_VERTEX_GLOBALS.rstrip("\n").split("\n"),
                     *_VERTEX_INIT.rstrip("\n").split("\n")]
-    vertex, vmap = _assemble(vert_prelude, vr.helpers, vs_text, vs_file, 0, _VERTEX_MAIN)
-
-    sources = {fs_name: _normalize_newlines(doc.source).split("\n")}
-    if vs_file is not None and vs_src is not None:
-        sources[vs_file] = vs_src.split("\n")
-    return Translation(fragment, vertex, fmap, vmap, uniforms,
-                       frozenset(h for h, _ in fr.helpers), frozenset(h for h, _ in vr.helpers),
-                       sources)
+    vertex, vmap = _assemble(vert_prelude, parts.vertex_helpers, parts.vertex_body,
+                             parts.vertex_file, 0, _VERTEX_MAIN)
+    return Translation(fragment, vertex, fmap, vmap, list(parts.uniforms),
+                       frozenset(h for h, _ in parts.fragment_helpers),
+                       frozenset(h for h, _ in parts.vertex_helpers),
+                       sources, glsl_version, bool(flip_y), parts)
 
 
 # ---------------------------------------------------------------------------------------------
