@@ -1,7 +1,7 @@
 """Oracle helpers shared by the conformance cases, the runner and the tests.
 
-Everything here is plain numpy: expected images are derived from the ISF rules (SPEC /
-DESIGN), never from a rendering.  Arrays are (height, width, 4), **top row first** (the
+Everything here is plain numpy: expected images are derived from the ISF rules
+(docs/semantics.md), never from a rendering.  Arrays are (height, width, 4), **top row first** (the
 public API's output convention); GL's bottom-up row y is ``H - 1 - row``.
 """
 
@@ -39,7 +39,8 @@ def unknown(width: int, height: int) -> np.ndarray:
 def pixel_centres(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """gl_FragCoord.x and .y of every output pixel, each (height, width), top row first.
 
-    SPEC §10: fragment i has gl_FragCoord.x = i + 0.5; y counts from the bottom.
+    Fragment i has gl_FragCoord.x = i + 0.5; y counts from the bottom (docs/semantics.md,
+    "Coordinates and orientation").
     """
     x = np.arange(width) + 0.5
     y = (np.arange(height) + 0.5)[::-1]
@@ -47,7 +48,7 @@ def pixel_centres(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def norm_coord(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-    """isf_FragNormCoord (SPEC §7/§10): gl_FragCoord / RENDERSIZE, (0,0) bottom-left."""
+    """isf_FragNormCoord (docs/semantics.md, "Built-in uniforms"): gl_FragCoord / RENDERSIZE, (0,0) bottom-left."""
     x, y = pixel_centres(width, height)
     return x / width, y / height
 
@@ -65,7 +66,7 @@ def texel(image: np.ndarray, x: int, y_from_bottom: int) -> np.ndarray:
 
 def sample_linear(image: np.ndarray, u: float, v: float) -> np.ndarray:
     """GL_LINEAR + GL_CLAMP_TO_EDGE lookup at normalised (u, v) (v from the bottom), no
-    mipmaps (SPEC §10).  ``image`` is top row first, float or uint8; returns float64 0..1
+    mipmaps (docs/semantics.md, "Image helpers").  ``image`` is top row first, float or uint8; returns float64 0..1
     for uint8 input."""
     img = np.asarray(image, np.float64)
     if np.asarray(image).dtype == np.uint8:
@@ -89,7 +90,7 @@ def round_half_away(x: float) -> int:
 
 
 def target_size(value: float) -> int:
-    """DESIGN: a pass target's size is max(1, round(expr))."""
+    """A pass target's size is max(1, round(expr)) (docs/semantics.md, "Passes and targets")."""
     return max(1, round_half_away(value))
 
 

@@ -37,7 +37,7 @@ class Case:
 
     name: str                              # file stem in conformance/cases/
     category: str
-    rule: str                              # the rule, with its SPEC / DESIGN reference
+    rule: str                              # the rule in a few words (docs/semantics.md)
     size: tuple[int, int]                  # output (width, height)
     frames: list[Frame]
     dtype: str = "uint8"                   # "uint8": compare RGBA8; "float32": compare floats

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 5 audio: without MAX the texture is as wide as the sample count; IMG_SIZE = (samples, channels)",
+/*{"ISFVSN":"2","DESCRIPTION":"audio: without MAX the texture is as wide as the sample count; IMG_SIZE = (samples, channels)",
 "INPUTS":[{"NAME":"snd","TYPE":"audio"}]}*/
 void main() {
     vec4 s = IMG_THIS_PIXEL(snd);

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 7: PASSINDEX is 0 on the first pass, +1 per PASSES entry",
+/*{"ISFVSN":"2","DESCRIPTION":"PASSINDEX is 0 on the first pass, +1 per PASSES entry",
 "PASSES":[{"TARGET":"a"},{"TARGET":"b"},{}]}*/
 void main() {
     float p = float(PASSINDEX) / 4.0;

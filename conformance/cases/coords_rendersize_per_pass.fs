@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 7: RENDERSIZE is the size of the current pass (its target's size)",
+/*{"ISFVSN":"2","DESCRIPTION":"RENDERSIZE is the size of the current pass (its target's size)",
 "PASSES":[{"TARGET":"t","WIDTH":"3","HEIGHT":"5"},{}]}*/
 void main() {
     if (PASSINDEX == 0) gl_FragColor = vec4(RENDERSIZE / 255.0, isf_FragNormCoord.x, 1.0);

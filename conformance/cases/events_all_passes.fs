@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 5 event: reset after the whole frame, so every pass of that frame sees it true",
+/*{"ISFVSN":"2","DESCRIPTION":"event: reset after the whole frame, so every pass of that frame sees it true",
 "INPUTS":[{"NAME":"hit","TYPE":"event"}],"PASSES":[{"TARGET":"a"},{"TARGET":"b"},{}]}*/
 void main() {
     float h = hit ? 1.0 : 0.0;

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 11: FLOAT targets keep values finer than 1/255; RGBA8 targets round them",
+/*{"ISFVSN":"2","DESCRIPTION":"FLOAT targets keep values finer than 1/255; RGBA8 targets round them",
 "PASSES":[{"TARGET":"f","FLOAT":"true"},{"TARGET":"n","FLOAT":false},{}]}*/
 void main() {
     vec4 v = vec4(0.001, 0.3 / 255.0, 0.0, 1.0);

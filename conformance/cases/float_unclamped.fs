@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 11: FLOAT targets are RGBA32F (unclamped); normal targets are RGBA8 (clamped on write)",
+/*{"ISFVSN":"2","DESCRIPTION":"FLOAT targets are RGBA32F (unclamped); normal targets are RGBA8 (clamped on write)",
 "PASSES":[{"TARGET":"f","FLOAT":true},{"TARGET":"n"},{}]}*/
 void main() {
     vec4 v = vec4(2.5, -1.0, 0.5, 1.0);

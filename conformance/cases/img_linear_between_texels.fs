@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 10: GL_LINEAR filtering between texel centres",
+/*{"ISFVSN":"2","DESCRIPTION":"GL_LINEAR filtering between texel centres",
 "INPUTS":[{"NAME":"img","TYPE":"image"}]}*/
 void main() {
     float a = IMG_NORM_PIXEL(img, vec2(0.5, 0.5)).r;

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"DESIGN: IMG_* arguments with nested parentheses and commas (balanced lexer)",
+/*{"ISFVSN":"2","DESCRIPTION":"IMG_* arguments with nested parentheses and commas (balanced lexer)",
 "INPUTS":[{"NAME":"img","TYPE":"image"}]}*/
 void main() {
     vec4 a = IMG_PIXEL(img, vec2(floor(gl_FragCoord.x) + 0.5, max(min(gl_FragCoord.y, 1.5), (0.5))));

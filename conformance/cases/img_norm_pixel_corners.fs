@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 10: IMG_NORM_PIXEL (0,0) is the bottom-left pixel as a viewer sees it, (1,1) the top-right",
+/*{"ISFVSN":"2","DESCRIPTION":"IMG_NORM_PIXEL (0,0) is the bottom-left pixel as a viewer sees it, (1,1) the top-right",
 "INPUTS":[{"NAME":"img","TYPE":"image"}]}*/
 void main() {
     vec2 corner = vec2(0.0);

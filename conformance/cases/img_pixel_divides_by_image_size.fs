@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 8/17: IMG_PIXEL coordinates are in the image's pixels (divided by the image size, not RENDERSIZE)",
+/*{"ISFVSN":"2","DESCRIPTION":"IMG_PIXEL coordinates are in the image's pixels (divided by the image size, not RENDERSIZE)",
 "INPUTS":[{"NAME":"img","TYPE":"image"}]}*/
 void main() {
     float a = IMG_PIXEL(img, vec2(2.5, 0.5)).r;

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 8: IMG_SIZE is the size in pixels of an input image and of a pass target",
+/*{"ISFVSN":"2","DESCRIPTION":"IMG_SIZE is the size in pixels of an input image and of a pass target",
 "INPUTS":[{"NAME":"img","TYPE":"image"}],
 "PASSES":[{"TARGET":"t","WIDTH":7,"HEIGHT":"2"},{}]}*/
 void main() {

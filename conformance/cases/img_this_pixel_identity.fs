@@ -1,3 +1,3 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 8: IMG_THIS_PIXEL of an image at render size is the identity (upright in, upright out)",
+/*{"ISFVSN":"2","DESCRIPTION":"IMG_THIS_PIXEL of an image at render size is the identity (upright in, upright out)",
 "INPUTS":[{"NAME":"inputImage","TYPE":"image"}]}*/
 void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage); }

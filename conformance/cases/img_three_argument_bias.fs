@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 8: IMG_PIXEL / IMG_NORM_PIXEL accept a third (bias) argument; without mipmaps it changes nothing",
+/*{"ISFVSN":"2","DESCRIPTION":"IMG_PIXEL / IMG_NORM_PIXEL accept a third (bias) argument; without mipmaps it changes nothing",
 "INPUTS":[{"NAME":"img","TYPE":"image"}]}*/
 void main() {
     vec4 a = IMG_PIXEL(img, gl_FragCoord.xy, 0.0);

@@ -1,3 +1,3 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 14 (VVISF-GL): IMPORTED as an array of {NAME, PATH}",
+/*{"ISFVSN":"2","DESCRIPTION":"IMPORTED as an array of {NAME, PATH}",
 "IMPORTED":[{"NAME":"pic","PATH":"pic.png"}]}*/
 void main() { gl_FragColor = IMG_THIS_NORM_PIXEL(pic); }

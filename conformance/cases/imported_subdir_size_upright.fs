@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 14: PATH relative to the .fs (subfolder), native IMG_SIZE, upright orientation",
+/*{"ISFVSN":"2","DESCRIPTION":"PATH relative to the .fs (subfolder), native IMG_SIZE, upright orientation",
 "IMPORTED":{"pic":{"PATH":"sub/dir/pic.png"}}}*/
 void main() {
     if (gl_FragCoord.x < 1.0) gl_FragColor = vec4(IMG_SIZE(pic) / 255.0, 0.0, 1.0);

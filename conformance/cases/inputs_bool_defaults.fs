@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 5 bool: JSON bool, number > 0 is true, missing DEFAULT is true",
+/*{"ISFVSN":"2","DESCRIPTION":"bool: JSON bool, number > 0 is true, missing DEFAULT is true",
 "INPUTS":[{"NAME":"bt","TYPE":"bool","DEFAULT":true},{"NAME":"bf","TYPE":"bool","DEFAULT":false},
 {"NAME":"b1","TYPE":"bool","DEFAULT":1},{"NAME":"b0","TYPE":"bool","DEFAULT":0},
 {"NAME":"bhalf","TYPE":"bool","DEFAULT":0.5},{"NAME":"bneg","TYPE":"bool","DEFAULT":-1},

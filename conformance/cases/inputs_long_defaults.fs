@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 5 long: DEFAULT as int (truncated), missing is 0, DEFAULT not checked against VALUES",
+/*{"ISFVSN":"2","DESCRIPTION":"long: DEFAULT as int (truncated), missing is 0, DEFAULT not checked against VALUES",
 "INPUTS":[{"NAME":"n2","TYPE":"long","DEFAULT":2},{"NAME":"nmissing","TYPE":"long"},
 {"NAME":"ntrunc","TYPE":"long","DEFAULT":2.7},
 {"NAME":"nvalues","TYPE":"long","VALUES":[0,1,2],"LABELS":["a","b","c"],"DEFAULT":5}]}*/

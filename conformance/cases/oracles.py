@@ -1,4 +1,4 @@
-"""The oracle of every own case, derived from the rule it tests (SPEC / DESIGN), in numpy.
+"""The oracle of every own case, derived in numpy from the rule it tests (docs/semantics.md).
 
 Each function returns a :class:`~conformance.cases.Case`: how to render ``<name>.fs`` and
 the expected frames.  Expected images are float RGBA in 0..1 (top row first, NaN = not
@@ -32,24 +32,24 @@ def columns(height: int, *rgba: list[float]) -> np.ndarray:
     return np.stack([solid(1, height, c)[:, 0] for c in rgba], axis=1)
 
 
-# -- inputs (SPEC §5) ---------------------------------------------------------------------
+# -- inputs (docs/semantics.md, "Inputs") --------------------------------------------------
 @case
 def case_inputs_float_default_clamp() -> Case:
-    return Case("inputs_float_default_clamp", "inputs", "SPEC §5 float: DEFAULT clamped to [MIN,MAX]",
+    return Case("inputs_float_default_clamp", "inputs", "float: DEFAULT clamped to [MIN,MAX]",
                 (2, 1), [Frame(solid(2, 1, [0.5, 0.25, 0, 1]))])
 
 
 @case
 def case_inputs_float_default_midpoint() -> Case:
     return Case("inputs_float_default_midpoint", "inputs",
-                "SPEC §5 float: missing DEFAULT = (MIN+MAX)/2, default range 0..1",
+                "float: missing DEFAULT = (MIN+MAX)/2, default range 0..1",
                 (2, 1), [Frame(solid(2, 1, [0.4, 0.5, 0, 1]))])
 
 
 @case
 def case_inputs_float_range_rules() -> Case:
     return Case("inputs_float_range_rules", "inputs",
-                "SPEC §5 float: no MIN/MAX = 0..1; only one of MIN/MAX drops both",
+                "float: no MIN/MAX = 0..1; only one of MIN/MAX drops both",
                 (2, 1), [Frame(solid(2, 1, [1.0, 0.1, 0, 1]))])
 
 
@@ -65,7 +65,7 @@ def case_inputs_float_set_clamped() -> Case:
 @case
 def case_inputs_bool_defaults() -> Case:
     return Case("inputs_bool_defaults", "inputs",
-                "SPEC §5 bool: bool DEFAULT, number > 0 is true, missing DEFAULT is true",
+                "bool: bool DEFAULT, number > 0 is true, missing DEFAULT is true",
                 (2, 1), [Frame(columns(1, [1, 0, 1, 0], [1, 0, 1, 1]))])
 
 
@@ -80,7 +80,7 @@ def case_inputs_bool_set() -> Case:
 @case
 def case_inputs_long_defaults() -> Case:
     return Case("inputs_long_defaults", "inputs",
-                "SPEC §5 long: DEFAULT truncated to int, missing 0, not checked against VALUES",
+                "long: DEFAULT truncated to int, missing 0, not checked against VALUES",
                 (2, 1), [Frame(solid(2, 1, [0.2, 0.0, 0.2, 0.5]))])
 
 
@@ -94,13 +94,13 @@ def case_inputs_long_set() -> Case:
 
 @case
 def case_inputs_color_defaults() -> Case:
-    return Case("inputs_color_defaults", "inputs", "SPEC §5 color: DEFAULT RGBA; missing (0,0,0,0)",
+    return Case("inputs_color_defaults", "inputs", "color: DEFAULT RGBA; missing (0,0,0,0)",
                 (2, 1), [Frame(columns(1, [0.2, 0.4, 0.6, 0.8], [0, 0, 0, 0]))])
 
 
 @case
 def case_inputs_color_set_clamped() -> Case:
-    return Case("inputs_color_set_clamped", "inputs", "SPEC §5 color: MIN 0, MAX 1 per channel", (2, 1), [
+    return Case("inputs_color_set_clamped", "inputs", "color: MIN 0, MAX 1 per channel", (2, 1), [
         Frame(solid(2, 1, [0, 0, 0, 1])),
         Frame(solid(2, 1, [1, 0.5, 0, 1]), inputs={"c": (1.5, 0.5, -1.0, 1.0)}),
         Frame(solid(2, 1, [0.1, 0.2, 0.3, 0.4]), inputs={"c": [0.1, 0.2, 0.3, 0.4]})])
@@ -109,7 +109,7 @@ def case_inputs_color_set_clamped() -> Case:
 @case
 def case_inputs_point2d_defaults() -> Case:
     return Case("inputs_point2d_defaults", "inputs",
-                "SPEC §5 point2D: DEFAULT as written (pixel units), missing (0,0)",
+                "point2D: DEFAULT as written (pixel units), missing (0,0)",
                 (2, 1), [Frame(solid(2, 1, [0.3, 0.4, 0.5, 0.5]))])
 
 
@@ -122,7 +122,7 @@ def case_inputs_point2d_set() -> Case:
 @case
 def case_inputs_image_unset() -> Case:
     return Case("inputs_image_unset", "inputs",
-                "SPEC §6 / DESIGN: unset image reads (0,0,0,0), IMG_SIZE (1,1)",
+                "unset image reads (0,0,0,0), IMG_SIZE (1,1)",
                 (2, 1), [Frame(columns(1, [0, 0, 0, 0], [0.25, 0.25, 0, 1]))])
 
 
@@ -141,18 +141,18 @@ def case_inputs_image_replace() -> Case:
         Frame(want(b)), Frame(want(a), inputs={"inputImage": a})])
 
 
-# -- IMG_* functions (SPEC §8) -------------------------------------------------------------
+# -- IMG_* functions (docs/semantics.md, "Image helpers") ----------------------------------
 @case
 def case_img_this_pixel_identity() -> Case:
     img = picture(8, 6, 21, alpha=True)
-    return Case("img_this_pixel_identity", "img", "SPEC §8 IMG_THIS_PIXEL at render size = identity",
+    return Case("img_this_pixel_identity", "img", "IMG_THIS_PIXEL at render size = identity",
                 (8, 6), [Frame(f(img), inputs={"inputImage": img})], tolerance_lsb=0)
 
 
 @case
 def case_img_this_norm_pixel_identity() -> Case:
     img = picture(8, 6, 22, alpha=True)
-    return Case("img_this_norm_pixel_identity", "img", "SPEC §8 IMG_THIS_NORM_PIXEL at render size = identity",
+    return Case("img_this_norm_pixel_identity", "img", "IMG_THIS_NORM_PIXEL at render size = identity",
                 (8, 6), [Frame(f(img), inputs={"inputImage": img})], tolerance_lsb=0)
 
 
@@ -160,7 +160,7 @@ def case_img_this_norm_pixel_identity() -> Case:
 def case_img_pixel_divides_by_image_size() -> Case:
     img = picture(4, 2, 23)
     want = [f(texel(img, 2, 0))[0], f(texel(img, 0, 1))[0], f(texel(img, 3, 1))[1], 1.0]
-    return Case("img_pixel_divides_by_image_size", "img", "SPEC §8/§17 IMG_PIXEL divides by the image's size",
+    return Case("img_pixel_divides_by_image_size", "img", "IMG_PIXEL divides by the image's size",
                 (6, 6), [Frame(solid(6, 6, want), inputs={"img": img})])
 
 
@@ -170,14 +170,14 @@ def case_img_norm_pixel_corners() -> Case:
     h, w = 4, 5
     want = columns(1, f(img[h - 1, 0]), f(img[0, w - 1]), f(img[0, 0]), f(img[h - 1, w - 1]))
     return Case("img_norm_pixel_corners", "img",
-                "SPEC §10 IMG_NORM_PIXEL (0,0) = picture's bottom-left, (1,1) = top-right",
+                "IMG_NORM_PIXEL (0,0) = picture's bottom-left, (1,1) = top-right",
                 (4, 1), [Frame(want, inputs={"img": img})])
 
 
 @case
 def case_img_size_values() -> Case:
     img = picture(5, 3, 25)
-    return Case("img_size_values", "img", "SPEC §8 IMG_SIZE of an image input and of a target", (3, 2),
+    return Case("img_size_values", "img", "IMG_SIZE of an image input and of a target", (3, 2),
                 [Frame(solid(3, 2, np.array([5, 3, 7, 2]) / 255.0), inputs={"img": img})])
 
 
@@ -191,7 +191,7 @@ def case_img_nested_arguments() -> Case:
             a = f(texel(img, x, min(y, 1)))
             b = f(texel(img, 4, 0))            # IMG_NORM_PIXEL (1, 0): bottom-right texel
             want[row, x] = [a[0], a[1], b[2], 1.0]
-    return Case("img_nested_arguments", "img", "DESIGN: IMG_* arguments with nested parentheses",
+    return Case("img_nested_arguments", "img", "IMG_* arguments with nested parentheses",
                 (4, 3), [Frame(want, inputs={"img": img})])
 
 
@@ -210,7 +210,7 @@ def case_img_nested_img_in_img() -> Case:
 @case
 def case_img_comment_macros() -> Case:
     img = picture(3, 3, 27)
-    return Case("img_comment_macros", "img", "DESIGN: IMG_* in comments are not rewritten", (3, 3),
+    return Case("img_comment_macros", "img", "IMG_* in comments are not rewritten", (3, 3),
                 [Frame(f(img), inputs={"img": img})], tolerance_lsb=0)
 
 
@@ -219,7 +219,7 @@ def case_img_three_argument_bias() -> Case:
     img = picture(5, 4, 28)
     want = f(img).copy()
     want[..., 3] = 1.0
-    return Case("img_three_argument_bias", "img", "SPEC §8 three-argument (bias) forms", (5, 4),
+    return Case("img_three_argument_bias", "img", "three-argument (bias) forms", (5, 4),
                 [Frame(want, inputs={"img": img})])
 
 
@@ -227,7 +227,7 @@ def case_img_three_argument_bias() -> Case:
 def case_img_this_pixel_larger_image() -> Case:
     img = picture(12, 10, 29, alpha=True)
     return Case("img_this_pixel_larger_image", "img",
-                "DESIGN: IMG_THIS_PIXEL is 1:1 on a larger image (bottom-left corner shows)",
+                "IMG_THIS_PIXEL is 1:1 on a larger image (bottom-left corner shows)",
                 (5, 4), [Frame(f(img[-4:, :5]), inputs={"inputImage": img})], tolerance_lsb=0)
 
 
@@ -240,14 +240,14 @@ def case_img_this_pixel_smaller_target() -> Case:
         for x in range(w):
             want[row, x] = [(min(x, 3) + 0.5) / 8, (min(y, 1) + 0.5) / 8, 0, 1]
     return Case("img_this_pixel_smaller_target", "img",
-                "DESIGN: IMG_THIS_PIXEL of a half-size target: 1:1, clamped beyond its edge",
+                "IMG_THIS_PIXEL of a half-size target: 1:1, clamped beyond its edge",
                 (w, h), [Frame(want)])
 
 
 @case
 def case_img_pixel_outside_clamps() -> Case:
     img = picture(4, 3, 30)
-    return Case("img_pixel_outside_clamps", "img", "SPEC §10 GL_CLAMP_TO_EDGE", (2, 1),
+    return Case("img_pixel_outside_clamps", "img", "GL_CLAMP_TO_EDGE", (2, 1),
                 [Frame(columns(1, f(texel(img, 0, 2)), f(texel(img, 3, 0))), inputs={"img": img})])
 
 
@@ -257,7 +257,7 @@ def case_img_linear_between_texels() -> Case:
     a = sample_linear(img, 0.5, 0.5)[0]
     b = sample_linear(img, 0.375, 0.5)[0]
     c = sample_linear(img, 1.25 / 2, 0.5)[0]
-    return Case("img_linear_between_texels", "img", "SPEC §10 GL_LINEAR filtering", (2, 1),
+    return Case("img_linear_between_texels", "img", "GL_LINEAR filtering", (2, 1),
                 [Frame(solid(2, 1, [a, b, c, 1]), inputs={"img": img})])
 
 
@@ -270,24 +270,24 @@ def case_img_multiple_calls_one_line() -> Case:
                 [Frame(want, inputs={"a": a, "b": b})])
 
 
-# -- coordinates (SPEC §7, §10) ------------------------------------------------------------
+# -- coordinates (docs/semantics.md, "Coordinates and orientation") ------------------------
 @case
 def case_coords_frag_norm_coord() -> Case:
     x, y = norm_coord(8, 6)
-    return Case("coords_frag_norm_coord", "coords", "SPEC §7/§10 isf_FragNormCoord", (8, 6),
+    return Case("coords_frag_norm_coord", "coords", "isf_FragNormCoord", (8, 6),
                 [Frame(np.stack([x, y, 0 * x, 0 * x + 1], axis=-1))])
 
 
 @case
 def case_coords_frag_coord_centres() -> Case:
     x, y = pixel_centres(7, 5)
-    return Case("coords_frag_coord_centres", "coords", "SPEC §10 pixel centres at i + 0.5", (7, 5),
+    return Case("coords_frag_coord_centres", "coords", "pixel centres at i + 0.5", (7, 5),
                 [Frame(np.stack([0 * x + 0.5, 0 * x + 0.5, x / 16, y / 16], axis=-1))])
 
 
 @case
 def case_coords_rendersize() -> Case:
-    return Case("coords_rendersize", "coords", "SPEC §7 RENDERSIZE = output size", (7, 3),
+    return Case("coords_rendersize", "coords", "RENDERSIZE = output size", (7, 3),
                 [Frame(solid(7, 3, [7 / 255, 3 / 255, 0, 1]))])
 
 
@@ -297,40 +297,40 @@ def case_coords_orientation_top_row_first() -> Case:
     want[:2] = [1, 0, 0, 1]
     want[2:] = [0, 1, 0, 1]
     want[:, 0, 2] = 1
-    return Case("coords_orientation_top_row_first", "coords", "DESIGN: output rows top first", (4, 4),
+    return Case("coords_orientation_top_row_first", "coords", "output rows top first", (4, 4),
                 [Frame(want)], tolerance_lsb=0)
 
 
 @case
 def case_coords_image_upright() -> Case:
     img = picture(3, 3, 33)
-    return Case("coords_image_upright", "coords", "SPEC §10 images are upright in shader space", (2, 1),
+    return Case("coords_image_upright", "coords", "images are upright in shader space", (2, 1),
                 [Frame(columns(1, f(img[2, 0]), f(img[0, 2])), inputs={"img": img})])
 
 
 @case
 def case_coords_passindex() -> Case:
-    return Case("coords_passindex", "coords", "SPEC §7 PASSINDEX 0, 1, 2", (3, 2),
+    return Case("coords_passindex", "coords", "PASSINDEX 0, 1, 2", (3, 2),
                 [Frame(solid(3, 2, [0, 0.25, 0.5, 1]))])
 
 
 @case
 def case_coords_rendersize_per_pass() -> Case:
-    return Case("coords_rendersize_per_pass", "coords", "SPEC §7 RENDERSIZE of a sized pass", (6, 2),
+    return Case("coords_rendersize_per_pass", "coords", "RENDERSIZE of a sized pass", (6, 2),
                 [Frame(solid(6, 2, [3 / 255, 5 / 255, 0.5 / 3, 6 / 255]))])
 
 
-# -- passes (SPEC §12) ---------------------------------------------------------------------
+# -- passes (docs/semantics.md, "Passes and targets") --------------------------------------
 @case
 def case_passes_read_after_write() -> Case:
-    return Case("passes_read_after_write", "passes", "SPEC §12(a) read-after-write in a frame", (3, 2),
+    return Case("passes_read_after_write", "passes", "read-after-write in a frame", (3, 2),
                 [Frame(solid(3, 2, [0.25, 0.5, 0.75, 1]), time=t) for t in (0.0, 0.5)])
 
 
 @case
 def case_passes_temp_fresh_each_frame() -> Case:
     return Case("passes_temp_fresh_each_frame", "passes",
-                "DESIGN: temporary targets are fresh and cleared every frame", (3, 2),
+                "temporary targets are fresh and cleared every frame", (3, 2),
                 [Frame(solid(3, 2, [0.25, 0, 0, 0.5]), time=t) for t in (0.0, 0.5, 1.0)])
 
 
@@ -340,7 +340,7 @@ def case_passes_temp_discard_cleared() -> Case:
     half = full.copy()
     half[:, :2] = 0
     return Case("passes_temp_discard_cleared", "passes",
-                "DESIGN: each pass cleared to (0,0,0,0): discarded pixels of a temporary are 0",
+                "each pass cleared to (0,0,0,0): discarded pixels of a temporary are 0",
                 (4, 2), [Frame(full), Frame(half, time=0.5), Frame(half, time=1.0)])
 
 
@@ -348,7 +348,7 @@ def case_passes_temp_discard_cleared() -> Case:
 def case_passes_output_cleared_discard() -> Case:
     want = solid(3, 3, [0.5, 1, 0, 1])
     want[0] = 0
-    return Case("passes_output_cleared_discard", "passes", "DESIGN: the output pass is cleared first",
+    return Case("passes_output_cleared_discard", "passes", "the output pass is cleared first",
                 (3, 3), [Frame(want), Frame(want, time=1.0)])
 
 
@@ -361,7 +361,7 @@ def case_passes_persistent_feedback_u8() -> Case:
         a = min(255, round(255 * (a / 255 + 0.25)))
         frames.append(Frame(solid(3, 2, [r / 255, 0, 0, a / 255]), time=n * 0.5))
     return Case("passes_persistent_feedback_u8", "passes",
-                "SPEC §12(b,d) persistent RGBA8 self-feedback; last pass's target is the output",
+                "persistent RGBA8 self-feedback; last pass's target is the output",
                 (3, 2), frames)
 
 
@@ -369,14 +369,14 @@ def case_passes_persistent_feedback_u8() -> Case:
 def case_passes_persistent_feedback_float() -> Case:
     frames = [Frame(solid(3, 2, [0.1 * n, 2.5 * n, 0.001 * n, -0.5 * n]), time=float(n)) for n in range(1, 5)]
     return Case("passes_persistent_feedback_float", "passes",
-                "SPEC §11/§12 persistent FLOAT self-feedback (values > 1, < 1/255, < 0)",
+                "persistent FLOAT self-feedback (values > 1, < 1/255, < 0)",
                 (3, 2), frames, dtype="float32", atol=1e-5, default_dtype="float32")
 
 
 @case
 def case_passes_persistent_starts_transparent() -> Case:
     return Case("passes_persistent_starts_transparent", "passes",
-                "SPEC §12 a new persistent buffer is (0,0,0,0)", (3, 2),
+                "a new persistent buffer is (0,0,0,0)", (3, 2),
                 [Frame(solid(3, 2, [0, 0, 0, 0])), Frame(solid(3, 2, [0.6, 0.4, 0.2, 0.8]), time=0.5)])
 
 
@@ -389,7 +389,7 @@ def case_passes_persistent_resize_stretch() -> Case:
     first = np.stack([sample_linear(old, (i + 0.5) / 4, 0.5) for i in range(4)])[None]
     second = np.array([[[v, 0, 0, 1] for v in stretched]])
     return Case("passes_persistent_resize_stretch", "passes",
-                "SPEC §12 / DESIGN: resized persistent buffer keeps contents, stretched", (4, 1),
+                "resized persistent buffer keeps contents, stretched", (4, 1),
                 [Frame(first), Frame(second, time=0.5, inputs={"w": 4.0})])
 
 
@@ -401,7 +401,7 @@ def case_passes_persistent_discard_clears() -> Case:
     third = solid(4, 2, [0.75, 0, 0, 1.0])
     third[:, :2] = 0
     return Case("passes_persistent_discard_clears", "passes",
-                "SPEC §12 (VVISF-GL): persistent passes also draw into a fresh cleared texture",
+                "persistent passes also draw into a fresh cleared texture",
                 (4, 2), [Frame(first), Frame(second, time=0.5), Frame(third, time=1.0)])
 
 
@@ -410,14 +410,14 @@ def case_passes_unnamed_nonlast_discarded() -> Case:
     want = solid(4, 2, [0, 1, 0, 1])
     want[:, 2:] = 0
     return Case("passes_unnamed_nonlast_discarded", "passes",
-                "SPEC §12 an unnamed non-last pass is not visible; output cleared", (4, 2), [Frame(want)])
+                "an unnamed non-last pass is not visible; output cleared", (4, 2), [Frame(want)])
 
 
 @case
 def case_passes_last_target_is_output() -> Case:
     x, _ = norm_coord(5, 2)
     want = np.stack([x, 0 * x + 0.5, 0 * x, 0 * x + 1], axis=-1)
-    return Case("passes_last_target_is_output", "passes", "SPEC §12(d) last pass's TARGET is the output",
+    return Case("passes_last_target_is_output", "passes", "last pass's TARGET is the output",
                 (5, 2), [Frame(want), Frame(want, time=1.0)])
 
 
@@ -427,19 +427,19 @@ def case_passes_sized_target_sampling() -> Case:
     small = np.array([[[u8((i + 0.5) / sw), u8(1 - (i + 0.5) / sw), 0, 255] for i in range(sw)]], np.uint8)
     want = np.stack([sample_linear(small, (i + 0.5) / w, 0.5) for i in range(w)])[None]
     return Case("passes_sized_target_sampling", "passes",
-                "SPEC §12 a smaller RGBA8 target stretched with linear filtering", (w, 1), [Frame(want)])
+                "a smaller RGBA8 target stretched with linear filtering", (w, 1), [Frame(want)])
 
 
-# -- FLOAT (SPEC §11) ----------------------------------------------------------------------
+# -- FLOAT (docs/semantics.md, "Persistent and float buffers") -----------------------------
 @case
 def case_float_unclamped() -> Case:
-    return Case("float_unclamped", "float", "SPEC §11 FLOAT = RGBA32F unclamped; RGBA8 clamps", (2, 1),
+    return Case("float_unclamped", "float", "FLOAT = RGBA32F unclamped; RGBA8 clamps", (2, 1),
                 [Frame(columns(1, [2.5 / 4 + 0.5, -1 / 4 + 0.5, 0.625, 0.75], [0.75, 0.5, 0.625, 0.75]))])
 
 
 @case
 def case_float_precision() -> Case:
-    return Case("float_precision", "float", "SPEC §11 FLOAT keeps sub-1/255 values, RGBA8 rounds", (2, 1),
+    return Case("float_precision", "float", "FLOAT keeps sub-1/255 values, RGBA8 rounds", (2, 1),
                 [Frame(solid(2, 1, [0.2, 0.6, 0.0, 1]))])
 
 
@@ -447,16 +447,16 @@ def case_float_precision() -> Case:
 def case_float_last_pass_output() -> Case:
     x, _ = norm_coord(4, 2)
     want = np.stack([0 * x + 2.5, 0 * x - 1, x, 0 * x + 0.001], axis=-1)
-    return Case("float_last_pass_output", "float", "SPEC §11 last pass FLOAT: float32 output", (4, 2),
+    return Case("float_last_pass_output", "float", "last pass FLOAT: float32 output", (4, 2),
                 [Frame(want)], dtype="float32", atol=1e-6, default_dtype="float32")
 
 
-# -- size expressions (SPEC §12, DESIGN) ---------------------------------------------------
+# -- size expressions (docs/semantics.md, "Passes and targets") ----------------------------
 @case
 def case_size_expr_constants() -> Case:
     w, h = 10, 5
     want = [target_size(np.floor(w / 3)), target_size(h / 2), 3, 5]
-    return Case("size_expr_constants", "size", "SPEC §12 WIDTH/HEIGHT expressions, numbers, numeric strings",
+    return Case("size_expr_constants", "size", "WIDTH/HEIGHT expressions, numbers, numeric strings",
                 (w, h), [Frame(solid(w, h, np.array(want) / 255))])
 
 
@@ -465,7 +465,7 @@ def case_size_expr_input_vars() -> Case:
     def want(scale: float, count: int, wide: bool) -> np.ndarray:
         tw, th = target_size(scale * 4 + wide), target_size(count * 2)
         return solid(4, 2, np.array([tw, th, tw, th]) / 255)
-    return Case("size_expr_input_vars", "size", "SPEC §12 size expressions with $input variables", (4, 2), [
+    return Case("size_expr_input_vars", "size", "size expressions with $input variables", (4, 2), [
         Frame(want(2, 3, True)),
         Frame(want(1.25, 1, False), time=0.5, inputs={"scale": 1.25, "count": 1, "wide": False}),
         Frame(want(1.25, 1, True), time=1.0, inputs={"wide": True})])
@@ -481,7 +481,7 @@ def case_size_expr_functions() -> Case:
     want[:, 0] = np.array(a + b) / 255
     want[:, 1:] = np.array(c + [0, 1]) / 255
     want[:, 1:, 3] = 1 / 255
-    return Case("size_expr_functions", "size", "DESIGN size-expression functions and operators", (w, h),
+    return Case("size_expr_functions", "size", "size-expression functions and operators", (w, h),
                 [Frame(want)])
 
 
@@ -493,15 +493,15 @@ def case_size_rounding() -> Case:
     want = np.zeros((h, w, 4))
     want[:, 0] = np.array(a + b) / 255
     want[:, 1:] = np.array(a + b) / 255        # each pass's RENDERSIZE = its rounded size
-    return Case("size_rounding", "size", "DESIGN target size = max(1, round(expr)), halves away from 0",
+    return Case("size_rounding", "size", "target size = max(1, round(expr)), halves away from 0",
                 (w, h), [Frame(want)])
 
 
-# -- time (SPEC §7) ------------------------------------------------------------------------
+# -- time (docs/semantics.md, "Built-in uniforms") -----------------------------------------
 @case
 def case_time_time_values() -> Case:
     times = [0.0, 0.5, 1.0, 2.0, 3.75]
-    return Case("time_time_values", "time", "SPEC §7 TIME = the render time", (2, 1),
+    return Case("time_time_values", "time", "TIME = the render time", (2, 1),
                 [Frame(solid(2, 1, [t / 4, t % 1, 0, 1]), time=t) for t in times])
 
 
@@ -509,14 +509,14 @@ def case_time_time_values() -> Case:
 def case_time_timedelta() -> Case:
     times = [0.3, 0.5, 1.0, 0.25]
     deltas = [0.0, 0.2, 0.5, 0.75]
-    return Case("time_timedelta", "time", "SPEC §7 / DESIGN TIMEDELTA: 0 first, then |dT|", (2, 1),
+    return Case("time_timedelta", "time", "TIMEDELTA: 0 first, then |dT|", (2, 1),
                 [Frame(solid(2, 1, [d, t / 4, 0, 1]), time=t) for t, d in zip(times, deltas)])
 
 
 @case
 def case_time_frameindex() -> Case:
     times = [5.0, 5.0, 1.0, 7.0]
-    return Case("time_frameindex", "time", "SPEC §7 FRAMEINDEX counts rendered frames from 0", (2, 1),
+    return Case("time_frameindex", "time", "FRAMEINDEX counts rendered frames from 0", (2, 1),
                 [Frame(solid(2, 1, [n / 10, 1.0 if n == 0 else 0.0, 0, 1]), time=t) for n, t in enumerate(times)])
 
 
@@ -524,20 +524,20 @@ def case_time_frameindex() -> Case:
 def case_time_date() -> Case:
     dates = [(2024, 1, 1, 43200.0), (1999, 12, 31, 86399.0), (2030, 7, 15, 0.0)]
     scale = np.array([4000.0, 20.0, 40.0, 86400.0])
-    return Case("time_date", "time", "SPEC §7 DATE = (y, m, d, seconds)", (2, 1),
+    return Case("time_date", "time", "DATE = (y, m, d, seconds)", (2, 1),
                 [Frame(solid(2, 1, np.array(d) / scale), date=d) for d in dates])
 
 
 @case
 def case_time_same_in_every_pass() -> Case:
-    return Case("time_same_in_every_pass", "time", "SPEC §7 time uniforms equal in all passes", (2, 2),
+    return Case("time_same_in_every_pass", "time", "time uniforms equal in all passes", (2, 2),
                 [Frame(solid(2, 2, [1, 1, 1, 1]), time=t) for t in (1.25, 2.5, 2.0)])
 
 
-# -- events (SPEC §5) ----------------------------------------------------------------------
+# -- events (docs/semantics.md, "Inputs") --------------------------------------------------
 @case
 def case_events_default_false() -> Case:
-    return Case("events_default_false", "events", "SPEC §5 event defaults to false", (2, 1),
+    return Case("events_default_false", "events", "event defaults to false", (2, 1),
                 [Frame(solid(2, 1, [0, 0, 1, 1])), Frame(solid(2, 1, [0, 0, 1, 1]), time=0.5)])
 
 
@@ -546,44 +546,44 @@ def case_events_one_frame() -> Case:
     def fr(n: int, fired: bool) -> Frame:
         return Frame(solid(2, 1, [float(fired), n / 10, 0, 1]), time=n * 0.5,
                      inputs={"hit": True} if fired else {})
-    return Case("events_one_frame", "events", "SPEC §5 event true for one frame, then reset", (2, 1),
+    return Case("events_one_frame", "events", "event true for one frame, then reset", (2, 1),
                 [fr(0, False), fr(1, True), fr(2, False), fr(3, True), fr(4, False)])
 
 
 @case
 def case_events_all_passes() -> Case:
-    return Case("events_all_passes", "events", "SPEC §5 event reset after the frame, not after a pass",
+    return Case("events_all_passes", "events", "event reset after the frame, not after a pass",
                 (2, 1), [Frame(solid(2, 1, [1, 1, 1, 1]), inputs={"hit": True}),
                          Frame(solid(2, 1, [0, 0, 0, 1]), time=0.5)])
 
 
 @case
 def case_events_in_size_expr() -> Case:
-    return Case("events_in_size_expr", "events", "SPEC §12 event is 0/1 in size expressions", (2, 1), [
+    return Case("events_in_size_expr", "events", "event is 0/1 in size expressions", (2, 1), [
         Frame(solid(2, 1, [1 / 255, 1 / 255, 0, 1])),
         Frame(solid(2, 1, [3 / 255, 1 / 255, 0, 1]), time=0.5, inputs={"hit": True}),
         Frame(solid(2, 1, [1 / 255, 1 / 255, 0, 1]), time=1.0)])
 
 
-# -- IMPORTED (SPEC §14) -------------------------------------------------------------------
+# -- IMPORTED (docs/semantics.md, "Imported images and paths") -----------------------------
 @case
 def case_imported_dict_this_pixel() -> Case:
     pic = picture(5, 3, 41, alpha=True)
-    return Case("imported_dict_this_pixel", "imported", "SPEC §14 IMPORTED dict form, upright", (5, 3),
+    return Case("imported_dict_this_pixel", "imported", "IMPORTED dict form, upright", (5, 3),
                 [Frame(f(pic))], files={"pic.png": pic}, tolerance_lsb=0)
 
 
 @case
 def case_imported_array_form() -> Case:
     pic = picture(4, 4, 42)
-    return Case("imported_array_form", "imported", "SPEC §14 IMPORTED array of {NAME, PATH}", (4, 4),
+    return Case("imported_array_form", "imported", "IMPORTED array of {NAME, PATH}", (4, 4),
                 [Frame(f(pic))], files={"pic.png": pic}, tolerance_lsb=0)
 
 
 @case
 def case_imported_name_override() -> Case:
     pic = picture(3, 2, 43)
-    return Case("imported_name_override", "imported", "SPEC §14 NAME overrides the dict key", (3, 2),
+    return Case("imported_name_override", "imported", "NAME overrides the dict key", (3, 2),
                 [Frame(f(pic))], files={"pic.png": pic}, tolerance_lsb=0)
 
 
@@ -591,11 +591,11 @@ def case_imported_name_override() -> Case:
 def case_imported_subdir_size_upright() -> Case:
     pic = picture(3, 2, 44)
     want = columns(1, [3 / 255, 2 / 255, 0, 1], f(pic[1, 0]), f(pic[0, 2]))
-    return Case("imported_subdir_size_upright", "imported", "SPEC §14 relative PATH, native size, upright",
+    return Case("imported_subdir_size_upright", "imported", "relative PATH, native size, upright",
                 (3, 1), [Frame(want)], files={"sub/dir/pic.png": pic})
 
 
-# -- custom vertex shaders (SPEC §1, §9) ---------------------------------------------------
+# -- custom vertex shaders (docs/semantics.md, "GLSL translation") -------------------------
 @case
 def case_vertex_shift_right() -> Case:
     w, h = 4, 2
@@ -604,21 +604,21 @@ def case_vertex_shift_right() -> Case:
     # the quad moves right by half the width; isf_FragNormCoord is interpolated across the moved
     # quad: at output pixel x it is (x_ndc_moved + 1) / 2 of the *unmoved* vertex = (x+0.5)/W - 0.5
     want[:, 2:] = np.stack([0 * x + 1, x - 0.5, 0 * x, 0 * x + 1], axis=-1)[:, 2:]
-    return Case("vertex_shift_right", "vertex", "SPEC §1/§9 custom .vs moves gl_Position (clip space)",
+    return Case("vertex_shift_right", "vertex", "custom .vs moves gl_Position (clip space)",
                 (w, h), [Frame(want)])
 
 
 @case
 def case_vertex_varying_guarded() -> Case:
     x, y = norm_coord(6, 4)
-    return Case("vertex_varying_guarded", "vertex", "SPEC §9 custom varying, version-guarded", (6, 4),
+    return Case("vertex_varying_guarded", "vertex", "custom varying, version-guarded", (6, 4),
                 [Frame(np.stack([x / 2, y / 2, 0 * x, 0 * x + 1], axis=-1))])
 
 
 @case
 def case_vertex_varying_unguarded() -> Case:
     _, y = norm_coord(3, 6)
-    return Case("vertex_varying_unguarded", "vertex", "DESIGN unguarded 'varying' rewritten in .fs/.vs",
+    return Case("vertex_varying_unguarded", "vertex", "unguarded 'varying' rewritten in .fs/.vs",
                 (3, 6), [Frame(np.stack([y, 1 - y, 0 * y, 0 * y + 1], axis=-1))])
 
 
@@ -628,7 +628,7 @@ def case_vertex_uniform_scale() -> Case:
     want[2:6, 2:6] = [0, 0, 1, 1]
     quarter = np.zeros((8, 8, 4))
     quarter[3:5, 3:5] = [0, 0, 1, 1]
-    return Case("vertex_uniform_scale", "vertex", "SPEC §9 inputs visible in the .vs; uncovered = cleared",
+    return Case("vertex_uniform_scale", "vertex", "inputs visible in the .vs; uncovered = cleared",
                 (8, 8), [Frame(want), Frame(quarter, time=0.5, inputs={"scale": 0.25})], tolerance_lsb=0)
 
 
@@ -636,45 +636,45 @@ def case_vertex_uniform_scale() -> Case:
 def case_vertex_rendersize_in_vs() -> Case:
     want = solid(3, 8, [1, 1, 0, 1])
     want[-2:] = 0            # moved up 2 pixels: the 2 bottom rows are uncovered
-    return Case("vertex_rendersize_in_vs", "vertex", "SPEC §9 RENDERSIZE in the .vs", (3, 8), [Frame(want)],
+    return Case("vertex_rendersize_in_vs", "vertex", "RENDERSIZE in the .vs", (3, 8), [Frame(want)],
                 tolerance_lsb=0)
 
 
-# -- v1 compatibility (SPEC §15) -----------------------------------------------------------
+# -- v1 compatibility (docs/semantics.md, "ISF v1 files") ----------------------------------
 @case
 def case_v1_vv_fragnormcoord() -> Case:
     x, y = norm_coord(6, 4)
-    return Case("v1_vv_fragnormcoord", "v1", "SPEC §15 vv_FragNormCoord", (6, 4),
+    return Case("v1_vv_fragnormcoord", "v1", "vv_FragNormCoord", (6, 4),
                 [Frame(np.stack([x, y, 0 * x, 0 * x + 1], axis=-1))])
 
 
 @case
 def case_v1_vertex_init_name() -> Case:
     x, y = norm_coord(5, 3)
-    return Case("v1_vertex_init_name", "v1", "SPEC §15 vv_vertShaderInit in a .vs", (5, 3),
+    return Case("v1_vertex_init_name", "v1", "vv_vertShaderInit in a .vs", (5, 3),
                 [Frame(np.stack([1 - x, 1 - y, 0 * x, 0 * x + 1], axis=-1))])
 
 
 @case
 def case_v1_persistent_buffers_array() -> Case:
-    return Case("v1_persistent_buffers_array", "v1", "SPEC §15 PERSISTENT_BUFFERS array", (3, 2),
+    return Case("v1_persistent_buffers_array", "v1", "PERSISTENT_BUFFERS array", (3, 2),
                 [Frame(solid(3, 2, [0.25 * n, 0, 0, 0.25 * n]), time=(n - 1) * 0.5) for n in (1, 2, 3)])
 
 
 @case
 def case_v1_persistent_buffers_dict() -> Case:
-    return Case("v1_persistent_buffers_dict", "v1", "SPEC §15 PERSISTENT_BUFFERS dict with WIDTH/HEIGHT",
+    return Case("v1_persistent_buffers_dict", "v1", "PERSISTENT_BUFFERS dict with WIDTH/HEIGHT",
                 (4, 2), [Frame(solid(4, 2, [2 / 255, 1 / 255, 0.125 * n, 1]), time=(n - 1) * 0.5) for n in (1, 2, 3)])
 
 
-# -- audio (SPEC §5) -----------------------------------------------------------------------
+# -- audio (docs/semantics.md, "Image helpers") --------------------------------------------
 @case
 def case_audio_waveform_max_average() -> Case:
     samples = np.array([[-1, -0.5, 0, 0.5, 1, 1, -1, 0], [0.2] * 8], np.float32)
     averaged = samples.astype(np.float64).reshape(2, 4, 2).mean(axis=2)
     v = (0.5 + averaged / 2)[::-1]            # channel 0 = bottom row = last output row
     want = np.stack([v, v, v, np.ones_like(v)], axis=-1)
-    return Case("audio_waveform_max_average", "audio", "SPEC §5 audio layout; MAX averages", (4, 2),
+    return Case("audio_waveform_max_average", "audio", "audio layout; MAX averages", (4, 2),
                 [Frame(want, inputs={"snd": samples})])
 
 
@@ -683,7 +683,7 @@ def case_audio_waveform_native_width() -> Case:
     samples = np.array([-1.0, -0.6, -0.2, 0.2, 0.6, 1.0], np.float32)
     v = 0.5 + samples.astype(np.float64) / 2
     want = np.stack([v, v, 0 * v + 6 / 255, 0 * v + 1 / 255], axis=-1)[None]
-    return Case("audio_waveform_native_width", "audio", "SPEC §5 audio width = samples without MAX", (6, 1),
+    return Case("audio_waveform_native_width", "audio", "audio width = samples without MAX", (6, 1),
                 [Frame(want, inputs={"snd": samples})])
 
 
@@ -692,7 +692,7 @@ def case_audio_waveform_channels_rows() -> Case:
     samples = np.array([[-1, -0.5, 0, 0.5], [0.5, 0.5, 0.5, 0.5], [1, 0, -1, 0]], np.float32)
     v = (0.5 + samples.astype(np.float64) / 2)[::-1]
     want = np.stack([v, v, v, np.ones_like(v)], axis=-1)
-    return Case("audio_waveform_channels_rows", "audio", "SPEC §5 audio channel k = row k from the bottom",
+    return Case("audio_waveform_channels_rows", "audio", "audio channel k = row k from the bottom",
                 (4, 3), [Frame(want, inputs={"snd": samples})])
 
 
@@ -707,24 +707,24 @@ def case_audio_fft_layout() -> Case:
     peak[0, 3] = peak[1, 5] = 1.0
     v = peak[::-1]
     want = np.stack([v, 0 * v + 9 / 255, 0 * v + 2 / 255, 0 * v + 1], axis=-1)
-    return Case("audio_fft_layout", "audio", "SPEC §5 audioFFT: rows = channels, column = bin, 0..1",
+    return Case("audio_fft_layout", "audio", "audioFFT: rows = channels, column = bin, 0..1",
                 (9, 2), [Frame(want, inputs={"fft": samples})])
 
 
 @case
 def case_audio_unset() -> Case:
-    return Case("audio_unset", "audio", "SPEC §6 / DESIGN unset audio reads (0,0,0,0), size (1,1)", (2, 1),
+    return Case("audio_unset", "audio", "unset audio reads (0,0,0,0), size (1,1)", (2, 1),
                 [Frame(solid(2, 1, [0.25, 0.25, 0, 1]))])
 
 
-# -- transitions (SPEC §4) -----------------------------------------------------------------
+# -- transitions (docs/semantics.md, "Files and the header") -------------------------------
 @case
 def case_transition_mix() -> Case:
     a, b = picture(5, 3, 51), picture(5, 3, 52)
     frames = [Frame(f(a) + (f(b) - f(a)) * p, time=i * 0.5,
                     inputs={"startImage": a, "endImage": b, "progress": p})
               for i, p in enumerate((0.0, 0.25, 1.0))]
-    return Case("transition_mix", "transition", "SPEC §4 transition cross-fade by progress", (5, 3), frames)
+    return Case("transition_mix", "transition", "transition cross-fade by progress", (5, 3), frames)
 
 
 @case
@@ -734,7 +734,7 @@ def case_transition_wipe() -> Case:
 
     def wipe(p: float) -> np.ndarray:
         return np.where((x < p)[..., None], f(b), f(a))
-    return Case("transition_wipe", "transition", "SPEC §4 wipe; progress without DEFAULT = 0.5", (8, 2), [
+    return Case("transition_wipe", "transition", "wipe; progress without DEFAULT = 0.5", (8, 2), [
         Frame(wipe(0.5), inputs={"startImage": a, "endImage": b}),
         Frame(wipe(0.25), time=0.5, inputs={"progress": 0.25})])
 
@@ -742,24 +742,24 @@ def case_transition_wipe() -> Case:
 # -- output and header parsing -------------------------------------------------------------
 @case
 def case_output_straight_alpha() -> Case:
-    return Case("output_straight_alpha", "output", "SPEC §13 no blending, straight alpha", (2, 1),
+    return Case("output_straight_alpha", "output", "no blending, straight alpha", (2, 1),
                 [Frame(columns(1, [1, 0.5, 0.25, 0.5], [0.8, 0.6, 0.4, 0.0]))])
 
 
 @case
 def case_output_rgba8_clamps() -> Case:
-    return Case("output_rgba8_clamps", "output", "SPEC §11 RGBA8 clamps and rounds", (2, 1),
+    return Case("output_rgba8_clamps", "output", "RGBA8 clamps and rounds", (2, 1),
                 [Frame(solid(2, 1, [1, 0, 0.2, 1]))])
 
 
 @case
 def case_parse_header_after_text() -> Case:
-    return Case("parse_header_after_text", "parse", "SPEC §2 header = first /* */ anywhere", (2, 1),
+    return Case("parse_header_after_text", "parse", "header = first /* */ anywhere", (2, 1),
                 [Frame(solid(2, 1, [0.75, 0, 0, 1]))])
 
 
 @case
 def case_parse_header_same_line_discarded() -> Case:
-    return Case("parse_header_same_line_discarded", "parse", "SPEC §2 text after */ on its line discarded",
+    return Case("parse_header_same_line_discarded", "parse", "text after */ on its line discarded",
                 (2, 1), [Frame(solid(2, 1, [0, 0.25, 0, 1]))])
 

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 13: no blending: RGBA is stored as written (straight alpha, not premultiplied)",
+/*{"ISFVSN":"2","DESCRIPTION":"no blending: RGBA is stored as written (straight alpha, not premultiplied)",
 "PASSES":[{"TARGET":"t"},{}]}*/
 void main() {
     if (PASSINDEX == 0) gl_FragColor = vec4(1.0, 0.5, 0.25, 0.5);

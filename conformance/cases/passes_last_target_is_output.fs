@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 12(d): when the last pass has a (temporary) TARGET, the output is that target",
+/*{"ISFVSN":"2","DESCRIPTION":"when the last pass has a (temporary) TARGET, the output is that target",
 "PASSES":[{"TARGET":"a"},{"TARGET":"final"}]}*/
 void main() {
     if (PASSINDEX == 0) gl_FragColor = vec4(isf_FragNormCoord.x, 0.0, 0.0, 1.0);

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 12 (VVISF-GL): every pass draws into a fresh texture cleared to (0,0,0,0), persistent targets too: pixels a persistent pass discards are lost",
+/*{"ISFVSN":"2","DESCRIPTION":"every pass draws into a fresh texture cleared to (0,0,0,0), persistent targets too: pixels a persistent pass discards are lost",
 "PASSES":[{"TARGET":"buf","PERSISTENT":true},{}]}*/
 void main() {
     if (PASSINDEX == 0) {

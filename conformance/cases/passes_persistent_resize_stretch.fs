@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 12 / DESIGN: a resized persistent buffer keeps its contents, stretched (linear)",
+/*{"ISFVSN":"2","DESCRIPTION":"a resized persistent buffer keeps its contents, stretched (linear)",
 "INPUTS":[{"NAME":"w","TYPE":"float","MIN":1,"MAX":100,"DEFAULT":2}],
 "PASSES":[{"TARGET":"buf","PERSISTENT":true,"WIDTH":"$w","HEIGHT":"1"},{}]}*/
 void main() {

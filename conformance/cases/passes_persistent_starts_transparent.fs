@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 12: a new persistent buffer reads (0,0,0,0) on its first frame",
+/*{"ISFVSN":"2","DESCRIPTION":"a new persistent buffer reads (0,0,0,0) on its first frame",
 "PASSES":[{"TARGET":"copy"},{"TARGET":"buf","PERSISTENT":true},{}]}*/
 void main() {
     if (PASSINDEX == 0) gl_FragColor = IMG_THIS_PIXEL(buf);

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 12(a): a later pass reads what an earlier pass wrote in the same frame",
+/*{"ISFVSN":"2","DESCRIPTION":"a later pass reads what an earlier pass wrote in the same frame",
 "PASSES":[{"TARGET":"a"},{"TARGET":"b"},{}]}*/
 void main() {
     if (PASSINDEX == 0) gl_FragColor = vec4(0.25, 0.0, 0.0, 1.0);

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"DESIGN: each pass is cleared to (0,0,0,0): pixels a temporary pass discards are transparent black, not last frame's",
+/*{"ISFVSN":"2","DESCRIPTION":"each pass is cleared to (0,0,0,0): pixels a temporary pass discards are transparent black, not last frame's",
 "PASSES":[{"TARGET":"t"},{}]}*/
 void main() {
     if (PASSINDEX == 0) {

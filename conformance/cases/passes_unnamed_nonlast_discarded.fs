@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 12: an unnamed pass that is not the last renders nowhere visible; the output pass starts cleared",
+/*{"ISFVSN":"2","DESCRIPTION":"an unnamed pass that is not the last renders nowhere visible; the output pass starts cleared",
 "PASSES":[{},{}]}*/
 void main() {
     if (PASSINDEX == 0) { gl_FragColor = vec4(1.0, 0.0, 0.0, 1.0); return; }

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"DESIGN: size expressions support floor ceil round min max abs sqrt pow and + - * / % with parentheses",
+/*{"ISFVSN":"2","DESCRIPTION":"size expressions support floor ceil round min max abs sqrt pow and + - * / % with parentheses",
 "PASSES":[{"TARGET":"a","WIDTH":"max(floor($WIDTH*0.02),1.0)","HEIGHT":"sqrt($WIDTH*4)"},
 {"TARGET":"b","WIDTH":"pow(2, 3) - abs(-1)","HEIGHT":"ceil($HEIGHT/3)"},
 {"TARGET":"c","WIDTH":"$WIDTH % 5","HEIGHT":"min(round(2.4), (($HEIGHT)))"},{}]}*/

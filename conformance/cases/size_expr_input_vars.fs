@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 12: size expressions use float, long and bool inputs as $name (bool = 0/1), re-evaluated every frame",
+/*{"ISFVSN":"2","DESCRIPTION":"size expressions use float, long and bool inputs as $name (bool = 0/1), re-evaluated every frame",
 "INPUTS":[{"NAME":"scale","TYPE":"float","MIN":0,"MAX":10,"DEFAULT":2},
 {"NAME":"count","TYPE":"long","MIN":0,"MAX":10,"DEFAULT":3},{"NAME":"wide","TYPE":"bool","DEFAULT":true}],
 "PASSES":[{"TARGET":"t","WIDTH":"$scale*4+$wide","HEIGHT":"$count*2"},{}]}*/

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 7: TIME, TIMEDELTA and FRAMEINDEX are the same in every pass of a frame",
+/*{"ISFVSN":"2","DESCRIPTION":"TIME, TIMEDELTA and FRAMEINDEX are the same in every pass of a frame",
 "PASSES":[{"TARGET":"t","FLOAT":true},{}]}*/
 void main() {
     vec4 now = vec4(TIME, TIMEDELTA, float(FRAMEINDEX), 1.0);

@@ -1,4 +1,4 @@
-/*{"DESCRIPTION":"SPEC 15: v1 PERSISTENT_BUFFERS (dict) with WIDTH/HEIGHT",
+/*{"DESCRIPTION":"v1 PERSISTENT_BUFFERS (dict) with WIDTH/HEIGHT",
 "PERSISTENT_BUFFERS":{"small":{"WIDTH":2,"HEIGHT":1}},"PASSES":[{"TARGET":"small"},{}]}*/
 void main() {
     if (PASSINDEX == 0) gl_FragColor = IMG_THIS_PIXEL(small) + vec4(0.125, 0.0, 0.0, 1.0);

@@ -1,3 +1,3 @@
-/*{"DESCRIPTION":"SPEC 15: a v1 .vs calls vv_vertShaderInit()"}*/
+/*{"DESCRIPTION":"a v1 .vs calls vv_vertShaderInit()"}*/
 varying vec2 moved;
 void main() { gl_FragColor = vec4(moved, 0.0, 1.0); }

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"SPEC 9: a varying written by a custom .vs (corpus style: #if __VERSION__ <= 120 guard)"}*/
+/*{"ISFVSN":"2","DESCRIPTION":"a varying written by a custom .vs (corpus style: #if __VERSION__ <= 120 guard)"}*/
 #if __VERSION__ <= 120
 varying vec2 half_coord;
 #else
