@@ -1,0 +1,272 @@
+"""The wire between an isolated renderer and its worker process (both sides).
+
+Requests (caller -> worker): an 8-byte little-endian length, then a pickled
+``(command, argument)`` pair.  The worker trusts the caller, so pickle is fine that way.
+
+Replies (worker -> caller): a header (JSON length, payload length), JSON metadata, then raw
+payload bytes (a frame, when it does not travel through the shared memory file).  The
+caller never unpickles what the worker sends: a worker compromised through the GL driver
+cannot run code in the caller through this channel.  Errors travel as JSON and are rebuilt
+only as classes of :mod:`offscreen_isf.errors`.
+
+Not thread-safe: the isolated renderer serialises every use of one :class:`WorkerProcess`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import mmap
+import os
+import pickle
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time as _time
+from collections.abc import Mapping
+from typing import IO, Any
+
+from .. import errors as _errors
+from ..errors import ISFError, RenderError
+
+__all__ = ["WorkerProcess", "WorkerPipe", "WorkerDiedError", "DeadlineError", "shared_file", "encode_error",
+           "rebuild_error", "die_with_parent"]
+
+HEADER = struct.Struct("<Q")     # request: pickle length
+REPLY = struct.Struct("<IQ")     # reply: JSON length, raw payload length
+#: structured fields of offscreen_isf.errors instances that cross the wire (JSON-safe values)
+ERROR_ATTRS = ("path", "line", "column", "message", "fix", "state", "event", "legal")
+
+
+class WorkerDiedError(Exception):
+    """The worker's pipe closed (internal to the farm layer)."""
+
+
+class DeadlineError(Exception):
+    """A deadline passed (internal to the farm layer)."""
+
+
+def shared_file(size: int) -> int:
+    """A file descriptor of ``size`` bytes both processes can map (not in any folder)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("offscreen-isf-frame", 0)   # inheritable is set by pass_fds
+    else:   # macOS: an unlinked temporary file
+        fh = tempfile.TemporaryFile()
+        fd = os.dup(fh.fileno())
+        fh.close()
+    os.ftruncate(fd, max(size, mmap.PAGESIZE))
+    return fd
+
+
+# -- errors across the wire -------------------------------------------------------------------
+
+def encode_error(exc: ISFError) -> dict[str, Any]:
+    """Worker side: an :mod:`offscreen_isf.errors` instance as JSON-safe metadata."""
+    attrs = {k: getattr(exc, k) for k in ERROR_ATTRS if hasattr(exc, k)}
+    attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in attrs.items()
+             if isinstance(v, (str, int, float, tuple, list, type(None)))}
+    return {"error": type(exc).__name__, "text": str(exc), "attrs": attrs}
+
+
+def rebuild_error(meta: Mapping[str, Any]) -> ISFError:
+    """Caller side: an :mod:`offscreen_isf.errors` instance from the worker's JSON (never unpickled)."""
+    cls = getattr(_errors, str(meta.get("error", "")), None)
+    if not (isinstance(cls, type) and issubclass(cls, ISFError)):
+        cls = RenderError
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, str(meta.get("text", "")))
+    attrs = meta.get("attrs") or {}
+    for k in ERROR_ATTRS:
+        if k in attrs:
+            setattr(exc, k, tuple(attrs[k]) if k == "legal" else attrs[k])
+    return exc
+
+
+# -- caller side --------------------------------------------------------------------------------
+
+class WorkerProcess:
+    """One worker process and its pipes (caller side).
+
+    ``module`` is run as ``python -m module PARENT_PID SHM_FD`` (a plain subprocess: the
+    caller's ``__main__`` is never re-imported) with ``env`` added to this process's
+    environment (``PYOPENGL_PLATFORM`` removed: the worker picks its own platform).
+    """
+
+    def __init__(self, module: str, shm_fd: int | None, env: Mapping[str, str]) -> None:
+        full_env = dict(os.environ)
+        full_env.pop("PYOPENGL_PLATFORM", None)
+        full_env.update(env)
+        self.stderr = tempfile.TemporaryFile()
+        args = [sys.executable, "-m", module, str(os.getpid()), str(shm_fd if shm_fd is not None else -1)]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, env=full_env, close_fds=True,
+                                     pass_fds=(shm_fd,) if shm_fd is not None else ())
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._wfd = self.proc.stdin.fileno()
+        self._rfd = self.proc.stdout.fileno()
+        os.set_blocking(self._wfd, False)
+        os.set_blocking(self._rfd, False)
+        self.started = False      # init request answered
+        self.started_at = _time.monotonic()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    # -- I/O with deadlines (``deadline``: time.monotonic() seconds, None = none) -------------
+    def send(self, obj: Any, deadline: float | None) -> None:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(HEADER.pack(len(data)) + data)
+        while view:
+            self._wait(self._wfd, write=True, deadline=deadline)
+            try:
+                n = os.write(self._wfd, view)
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                raise WorkerDiedError() from None
+            view = view[n:]
+
+    def recv(self, deadline: float | None) -> tuple[dict[str, Any], bytes]:
+        head = self._read(REPLY.size, deadline)
+        jlen, plen = REPLY.unpack(head)
+        meta = json.loads(self._read(jlen, deadline).decode("utf-8"))
+        payload = self._read(plen, deadline) if plen else b""
+        if not isinstance(meta, dict):
+            raise WorkerDiedError()
+        return meta, payload
+
+    def _read(self, n: int, deadline: float | None) -> bytes:
+        chunks, got = [], 0
+        while got < n:
+            self._wait(self._rfd, write=False, deadline=deadline)
+            try:
+                chunk = os.read(self._rfd, min(n - got, 1 << 22))
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise WorkerDiedError()
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _wait(fd: int, *, write: bool, deadline: float | None) -> None:
+        while True:
+            remaining = None if deadline is None else deadline - _time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise DeadlineError()
+            r, w, _ = select.select([] if write else [fd], [fd] if write else [], [],
+                                    None if remaining is None else min(remaining, 1.0))
+            if r or w:
+                return
+
+    # -- ending ----------------------------------------------------------------------------
+    def kill(self) -> int | None:
+        """SIGKILL and reap; returns the exit status (negative = signal)."""
+        with contextlib.suppress(ProcessLookupError, OSError):
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:   # unkillable (D state in a driver): leave it
+            pass
+        self._close_pipes()
+        return self.proc.returncode
+
+    def close(self, grace: float) -> None:
+        """Ask the worker to exit cleanly; kill it after ``grace`` seconds."""
+        with contextlib.suppress(WorkerDiedError, DeadlineError, OSError):
+            self.send(("close", None), _time.monotonic() + grace)
+            self.recv(_time.monotonic() + grace)
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for fh in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                if fh is not None:
+                    fh.close()
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        try:
+            self.stderr.seek(0, os.SEEK_END)
+            size = self.stderr.tell()
+            self.stderr.seek(max(0, size - limit))
+            return self.stderr.read().decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+
+
+def kill_quietly(worker_ref: list[WorkerProcess | None]) -> None:
+    """Finalizer: kill a leftover worker at garbage collection / interpreter exit."""
+    w = worker_ref[0]
+    if w is not None and w.proc.poll() is None:
+        with contextlib.suppress(OSError):
+            w.proc.kill()
+
+
+# -- worker side --------------------------------------------------------------------------------
+
+class WorkerPipe:
+    """The worker's end: requests on a private copy of fd 0, replies on a private copy of fd 1.
+
+    fd 0 / fd 1 themselves become /dev/null / stderr, so that nothing a library prints can
+    corrupt the replies.
+    """
+
+    def __init__(self) -> None:
+        rfd, self._wfd = os.dup(0), os.dup(1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(2, 1)
+        self._rfile: IO[bytes] = os.fdopen(rfd, "rb", buffering=0)
+
+    def _read_exact(self, n: int) -> bytes | None:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self._rfile.read(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return bytes(buf)
+
+    def request(self) -> tuple[str, Any] | None:
+        """The next ``(command, argument)``; None when the caller closed the pipe."""
+        head = self._read_exact(HEADER.size)
+        body = None if head is None else self._read_exact(HEADER.unpack(head)[0])
+        if body is None:
+            return None
+        cmd, arg = pickle.loads(body)   # from the caller: trusted
+        return str(cmd), arg
+
+    def reply(self, meta: Mapping[str, Any], payload: bytes | memoryview = b"") -> None:
+        raw = memoryview(payload).cast("B")      # byte length, whatever the array's shape
+        data = json.dumps(meta).encode("utf-8")
+        for view in (memoryview(REPLY.pack(len(data), raw.nbytes) + data), raw):
+            while view:
+                view = view[os.write(self._wfd, view):]
+
+
+def die_with_parent(parent: int) -> None:
+    """Exit when the caller goes (Linux: PR_SET_PDEATHSIG; everywhere: a watchdog thread)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes  # noqa: PLC0415
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)       # PR_SET_PDEATHSIG = 1
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(70)
+            _time.sleep(0.5)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
