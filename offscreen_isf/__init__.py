@@ -16,10 +16,14 @@ from .errors import (BackendError, CompileError, ContextLostError, InputError, I
 from .gl.lifecycle import Event, State
 from .media.output import to_pil, write_png
 from .gl.renderer import Renderer, render
+from .contract import RendererProtocol, RenderSettings
+from .farm.factory import open_renderer
+from .farm.isolate import IsolatedRenderer
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "Document", "Renderer", "render", "to_pil", "write_png", "Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
+__all__ = ["load", "Document", "Renderer", "render", "open_renderer", "RenderSettings", "RendererProtocol",
+           "IsolatedRenderer", "to_pil", "write_png", "Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
            "CompileError", "InputError", "BackendError", "LifecycleError", "ThreadError",
            "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderCrashed", "RenderError", "__version__"]
 

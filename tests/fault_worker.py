@@ -3,8 +3,9 @@
 The production worker (:mod:`offscreen_isf.farm.isolate_worker`) has no crash or hang switch.
 Tests that need a worker to die the ways a GL driver can take a process down use
 :class:`FaultyRenderer`: an :class:`~offscreen_isf.farm.isolate.IsolatedRenderer` whose worker
-runs this module, which serves the production commands plus ``inject``: the next ``render``
-then fails as asked (``abort``, ``segv``, ``exit`` (status 3) or ``hang``).
+runs this module, which serves the production commands plus ``inject`` (the next ``render``
+then fails as asked: ``abort``, ``segv``, ``exit`` (status 3) or ``hang``) and ``settings``
+(what the worker's renderer was built with).
 """
 
 from __future__ import annotations
@@ -50,11 +51,17 @@ def _render(state: WorkerState, arg: Mapping[str, Any]) -> Reply:
     return COMMANDS["render"].handler(state, arg)
 
 
-#: the production table, render wrapped, plus inject
+def _settings(state: WorkerState, arg: object) -> Reply:
+    """The worker renderer's settings, as JSON (tuples become lists)."""
+    return {"ok": True, "settings": state.require_renderer().settings.options()}, b""
+
+
+#: the production table, render wrapped, plus inject and settings
 FAULT_COMMANDS: dict[str, Command] = {
     **COMMANDS,
     "render": Command(_render, COMMANDS["render"].doing),
     "inject": Command(_inject, "arming a fault"),
+    "settings": Command(_settings, "reading the worker's settings"),
 }
 
 
@@ -67,6 +74,11 @@ class FaultyRenderer(IsolatedRenderer):
     def inject(self, fault: str) -> None:
         """Make the worker fail during the next render (``abort``, ``segv``, ``exit``, ``hang``)."""
         self._call("inject", fault)
+
+    def worker_settings(self) -> dict[str, Any]:
+        """The settings of the renderer inside the worker (JSON: tuples as lists)."""
+        meta, _ = self._call("settings", None)
+        return dict(meta["settings"])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Issue 9 items 1 and 5: isolated rendering (timeouts, crashes, restarts), thread rules,
+"""Isolated rendering (timeouts, crashes, restarts), thread rules,
 crash-safe PNG sequences.
 
 The isolated renderer never imports OpenGL in the caller, so these tests drive it from the
@@ -23,6 +23,10 @@ from offscreen_isf.errors import RenderCrashed, RenderTimeout, ThreadError
 from offscreen_isf.farm.isolate import IsolatedRenderer
 
 from .conftest import REPO
+from .fault_worker import FaultyRenderer
+
+#: the test worker module (tests.fault_worker) is imported from the checkout
+WORKER_ENV = {"PYTHONPATH": str(REPO)}
 
 pytestmark = pytest.mark.gl
 
@@ -78,7 +82,7 @@ def test_isolated_frames_equal_in_process_frames(backend: str) -> None:
         local.set_inputs(level=0.25, inputImage=image)
         expected = local.render(0.5, date=(2024, 1, 1, 0))
     for transport in ("shm", "pipe"):
-        with oi.Renderer(GRAD, (48, 32), isolate=True, timeout=20, transport=transport) as r:
+        with oi.open_renderer(GRAD, size=(48, 32), isolate=True, timeout=20, transport=transport) as r:
             assert isinstance(r, IsolatedRenderer)
             r.set_inputs(level=0.25, inputImage=image)
             got = r.render(0.5, date=(2024, 1, 1, 0))
@@ -90,7 +94,7 @@ def test_isolated_frames_equal_in_process_frames(backend: str) -> None:
         local.set_inputs(level=0.25, inputImage=image)
         flipped = local.render(0.5, date=(2024, 1, 1, 0))
         assert local._final_flip == "none"
-    with oi.Renderer(GRAD, (48, 32), isolate=True, timeout=20, draw_flipped=True) as r:
+    with oi.open_renderer(GRAD, size=(48, 32), isolate=True, timeout=20, draw_flipped=True) as r:
         assert r.draw_flipped      # passed on to the worker's Renderer
         r.set_inputs(level=0.25, inputImage=image)
         np.testing.assert_array_equal(r.render(0.5, date=(2024, 1, 1, 0)), flipped)
@@ -100,7 +104,7 @@ def test_timeout_kills_replaces_and_next_render_works(capsys: pytest.CaptureFixt
     """Item 1: a shader far slower than the timeout raises RenderTimeout within timeout + 2 s;
     the worker is killed and replaced; inputs and FRAMEINDEX survive; the next render works."""
     timeout = 1.0
-    with oi.Renderer(SLOW, (256, 256), isolate=True, timeout=timeout) as r:
+    with oi.open_renderer(SLOW, size=(256, 256), isolate=True, timeout=timeout) as r:
         first = r.render(0.0)
         old_pid = r.worker_pid
         r.set_inputs(n=1e9)
@@ -126,14 +130,14 @@ def test_timeout_kills_replaces_and_next_render_works(capsys: pytest.CaptureFixt
 def test_kill_9_mid_render_is_render_crashed_and_recovers() -> None:
     """Item 1: the worker killed during a render (as a driver crash would) -> RenderCrashed at
     once (not at the timeout); persistent buffers restart from zero; FRAMEINDEX continues."""
-    with oi.Renderer(COUNTER, (16, 16), isolate=True, timeout=60) as r:
+    with FaultyRenderer(COUNTER, size=(16, 16), timeout=60, worker_env=WORKER_ENV) as r:
         reds = [int(r.render(float(t))[0, 0, 0]) for t in range(3)]
         assert reds == [1, 2, 3]
         pid = r.worker_pid
         killer = threading.Timer(0.3, os.kill, (pid, signal.SIGKILL))
         killer.start()
         # the inject makes the next render hang, so the kill lands mid-render
-        r._inject("hang")
+        r.inject("hang")
         start = time.monotonic()
         with pytest.raises(RenderCrashed, match="killed by signal 9"):
             r.render(3.0)
@@ -146,9 +150,9 @@ def test_kill_9_mid_render_is_render_crashed_and_recovers() -> None:
 @pytest.mark.parametrize("fault, status", [("segv", "signal 11"), ("abort", "signal 6"),
                                            ("exit", "exit status 3")])
 def test_worker_death_modes_raise_render_crashed(fault: str, status: str) -> None:
-    with oi.Renderer(GRAD, (16, 16), isolate=True, timeout=20) as r:
+    with FaultyRenderer(GRAD, size=(16, 16), timeout=20, worker_env=WORKER_ENV) as r:
         good = r.render(0.0)
-        r._inject(fault)
+        r.inject(fault)
         with pytest.raises(RenderCrashed, match=status):
             r.render(0.0)
         np.testing.assert_array_equal(r.render(0.0), good)
@@ -158,15 +162,15 @@ def test_errors_cross_the_process_boundary_typed() -> None:
     """CompileError at construction, InputError on a bad input, ResourceLimitError from a
     size expression, with their attributes; the worker keeps serving after each."""
     with pytest.raises(oi.CompileError, match="failed to compile"):
-        oi.Renderer("/*{}*/\nvoid main() { gl_FragColor = vec4(undefined_thing); }\n", (8, 8),
-                    isolate=True, timeout=20)
+        oi.open_renderer("/*{}*/\nvoid main() { gl_FragColor = vec4(undefined_thing); }\n", size=(8, 8),
+                         isolate=True, timeout=20)
     with pytest.raises(oi.ParseError):
-        oi.Renderer("/*{\n*/\nvoid main(){}\n", (8, 8), isolate=True)   # parsed in the caller
+        oi.open_renderer("/*{\n*/\nvoid main(){}\n", size=(8, 8), isolate=True)   # parsed in the caller
     big = """/*{"INPUTS": [{"NAME": "s", "TYPE": "float", "DEFAULT": 1, "MIN": 0, "MAX": 1e9}],
                "PASSES": [{"TARGET": "t", "WIDTH": "$WIDTH*$s"}, {}]}*/
 void main() { gl_FragColor = IMG_THIS_PIXEL(t); }
 """
-    with oi.Renderer(big, (32, 32), isolate=True, timeout=20) as r:
+    with oi.open_renderer(big, size=(32, 32), isolate=True, timeout=20) as r:
         r.render(0.0)
         with pytest.raises(oi.InputError):
             r.set_inputs(nope=1)
@@ -181,7 +185,7 @@ def test_worker_dies_with_its_caller() -> None:
     """A caller killed with SIGKILL mid-render leaves no worker spinning on the shader."""
     code = f"""
         import sys, offscreen_isf as oi
-        r = oi.Renderer({SLOW!r}, (256, 256), isolate=True, timeout=None)
+        r = oi.open_renderer({SLOW!r}, size=(256, 256), isolate=True, timeout=None)
         r.set_inputs(n=1e9)
         print(r.worker_pid, flush=True)
         r.render(0.0)
@@ -203,7 +207,7 @@ def test_worker_dies_with_its_caller() -> None:
 
 
 def test_release_stops_the_worker_and_is_idempotent() -> None:
-    r = oi.Renderer(GRAD, (8, 8), isolate=True, timeout=20)
+    r = oi.open_renderer(GRAD, size=(8, 8), isolate=True, timeout=20)
     pid = r.worker_pid
     r.release()
     r.release()
@@ -211,9 +215,9 @@ def test_release_stops_the_worker_and_is_idempotent() -> None:
     with pytest.raises(oi.InputError, match="released"):
         r.render(0.0)
     with pytest.raises(oi.InputError, match="context= must be None"):
-        oi.Renderer(GRAD, (8, 8), isolate=True, context=object())
+        oi.open_renderer(GRAD, size=(8, 8), isolate=True, context=object())
     with pytest.raises(oi.InputError, match="isolate=True"):
-        oi.Renderer(GRAD, (8, 8), timeout=3)
+        oi.open_renderer(GRAD, size=(8, 8), timeout=3)
 
 
 # -- item 5: threads ------------------------------------------------------------------------------
@@ -258,7 +262,7 @@ def test_thread_rule_in_process(backend: str) -> None:
 
 
 def test_thread_rule_isolated() -> None:
-    with oi.Renderer(SLOW, (256, 256), isolate=True, timeout=30) as r:
+    with oi.open_renderer(SLOW, size=(256, 256), isolate=True, timeout=30) as r:
         _concurrent_call_raises_thread_error(r, r._busy.locked)
 
 
@@ -317,7 +321,48 @@ def test_interrupted_batch_leaves_no_truncated_png(tmp_path: Path, backend: str,
 def test_frame_index_is_the_callers() -> None:
     """Setting frame_index (as the CLI batch does for chunks) reaches the worker's FRAMEINDEX."""
     shader = "/*{}*/\nvoid main() { gl_FragColor = vec4(float(FRAMEINDEX) / 255.0, 0.0, 0.0, 1.0); }\n"
-    with oi.Renderer(shader, (4, 4), isolate=True, timeout=20) as r:
+    with oi.open_renderer(shader, size=(4, 4), isolate=True, timeout=20) as r:
         assert r.render(0.0)[0, 0, 0] == 0 and r.frame_index == 1
         r.frame_index = 42
         assert r.render(0.0)[0, 0, 0] == 42 and r.frame_index == 43
+
+
+# -- the renderer contract --------------------------------------------------------------------------
+
+def test_settings_reach_the_worker_renderer_whole(tmp_path: Path) -> None:
+    """Every in-process option the caller sets arrives in the worker's Renderer (the pickled
+    RenderSettings), with the isolation options reset for the in-process renderer."""
+    settings = oi.RenderSettings(size=(24, 16), isolate=True, timeout=20, clamp=False, draw_flipped=True,
+                                 max_size=(64, 48), memory_budget="64M", input_root=str(tmp_path),
+                                 allow_paths=(str(tmp_path),), worker_env=tuple(WORKER_ENV.items()))
+    with FaultyRenderer(GRAD, settings) as r:
+        assert r.settings == settings
+        got = r.worker_settings()
+    want = settings.in_process().options()
+    assert got == {k: list(v) if isinstance(v, tuple) else v for k, v in want.items()}
+    assert got["isolate"] is False and got["draw_flipped"] is True and got["clamp"] is False
+
+
+def test_factory_returns_the_class_the_settings_ask_for(backend: str) -> None:
+    with oi.open_renderer(GRAD, size=(8, 8), backend=backend) as local:
+        assert type(local) is oi.Renderer and not local.settings.isolate
+        assert isinstance(local, oi.RendererProtocol)
+        local_frame = local.render(0.25, date=(2024, 1, 1, 0))
+    with oi.open_renderer(GRAD, oi.RenderSettings(size=(8, 8), isolate=True), timeout=20) as isolated:
+        assert type(isolated) is oi.IsolatedRenderer and isolated.settings.timeout == 20
+        assert isinstance(isolated, oi.RendererProtocol)
+        np.testing.assert_array_equal(isolated.render(0.25, date=(2024, 1, 1, 0)), local_frame)
+
+
+@pytest.mark.parametrize("bad", [True, False, float("nan"), float("inf"), "1.0", None])
+def test_both_renderers_refuse_a_time_that_is_not_a_finite_number(backend: str, bad: object) -> None:
+    """One rule for `time` (contract.check_time): a bool is refused by both, with the same error."""
+    messages = []
+    with oi.open_renderer(GRAD, size=(4, 4), backend=backend) as local, \
+            oi.open_renderer(GRAD, size=(4, 4), isolate=True, timeout=20) as isolated:
+        for r in (local, isolated):
+            with pytest.raises(oi.InputError, match="time must be a finite number") as info:
+                r.render(bad)
+            messages.append(str(info.value))
+            assert r.frame_index == 0          # refused before anything was drawn
+    assert messages[0] == messages[1]
