@@ -33,7 +33,7 @@ conformance: install
 	OFFSCREEN_ISF_BACKEND=osmesa $(PY) -m conformance --corpus
 	OFFSCREEN_ISF_BACKEND=egl $(PY) -m conformance --corpus
 
-# End-to-end fuzz (parse -> translate -> compile -> render; issue 9): 10,000 cases per
+# End-to-end fuzz (parse -> translate -> compile -> render): 10,000 cases per
 # backend, in a child interpreter with a per-case deadline.  `make test` runs a sample.
 FUZZ_CASES ?= 10000
 fuzz: install
@@ -46,7 +46,7 @@ demo: install
 backends: install
 	$(VENV)/bin/offscreen-isf backends
 
-# Benchmark suite (issue 8): offscreen-isf vs a raw PyOpenGL loop, moderngl and pyvvisf 0.9.0 on
+# Benchmark suite: offscreen-isf vs a raw PyOpenGL loop, moderngl and pyvvisf 0.9.0 on
 # every backend that opens here; writes out/bench/{results.json,table.txt,ratios.png}.
 # pyvvisf lives in its own venv (.bench/); if it cannot be installed it is reported unavailable.
 BENCH_PYVVISF := .bench/pyvvisf-venv

@@ -278,7 +278,7 @@ def table(results: dict[str, Any]) -> str:
         else:
             lines.append(f"CLI PNG sequence {backend}: {cli.get('status')}: {cli.get('reason', '')}")
     lines.append("")
-    lines.append("Targets (issue 8):")
+    lines.append("Targets:")
     for t in s["targets"]:
         verdict = "n/a" if t["met"] is None else "met" if t["met"] else "NOT MET"
         lines.append(f"  [{verdict:7s}] {t['target']}: {t['value']}")

@@ -26,11 +26,11 @@ def assert_clean():
 """
 
 SCENARIOS = {
-    # Issue 1: reinitialize between renders segfaulted pyvvisf.
+    # Reported problem 1: reinitialize between renders segfaulted pyvvisf.
     "reinitialize_between_renders": """
 render(); ctx.reinitialize(); render(); ctx.reinitialize(); render()
 """,
-    # Issue 2: pool cleanup left resources behind.
+    # Reported problem 2: pool cleanup left resources behind.
     "pool_cleanup_frees_everything": """
 for size in [(64, 64), (32, 16), (64, 64)]:
     render(*size)
@@ -40,13 +40,13 @@ assert ctx.pool.stats()["idle_objects"] == 0
 assert ctx.live_objects()["texture"] == 0 and ctx.live_objects()["framebuffer"] == 0
 render()                            # the pool refills on demand
 """,
-    # Issue 3: a cleanup call exists, and afterwards nothing is left.
+    # Reported problem 3: a cleanup call exists, and afterwards nothing is left.
     "cleanup_call_exists": """
 render(); ctx.close(); assert_clean()
 assert ctx.state is oi.State.CLOSED
 ctx.close()                          # repeated close is harmless
 """,
-    # Issue 4 / test case 2: cleanup + reinitialize + render, 20 times.
+    # Reported problem 4 (the report's test case 2): cleanup + reinitialize + render, 20 times.
     "batch_cleanup_reinitialize_render_x20": """
 for i in range(20):
     ctx.pool.cleanup()

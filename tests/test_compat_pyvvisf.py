@@ -88,7 +88,7 @@ def live_gl_objects():
 # -- the bug report, verbatim except the filled-in "..." -------------------------------------
 
 REPORT_SNIPPETS = {
-    # Issue 1: segfault on the second reinitialize_glfw_context().  (complete in the report)
+    # Reported problem 1: segfault on the second reinitialize_glfw_context().  (complete in the report)
     "issue1_reinitialize_segfault": '''
 import pyvvisf
 
@@ -123,7 +123,7 @@ expect_gray(buffer1); expect_gray(buffer2)
 expect_gray(buffer1.to_pil_image())
 assert buffer1.to_pil_image().size == (64, 64)
 ''',
-    # Issue 2: GLBufferPool.cleanup() left resources.
+    # Reported problem 2: GLBufferPool.cleanup() left resources.
     "issue2_pool_cleanup": '''
 import pyvvisf
 
@@ -152,7 +152,7 @@ expect_gradient(scene.create_and_render_a_buffer(pyvvisf.Size(64, 64), 1.0), 1.0
 # that flip rows with a blit (offscreen_isf.gl.readback.best_flip_mode)
 assert buffer_pool.cleanup() in (2, 4)
 ''',
-    # Issue 3: cleanup_glfw_context() did not exist.
+    # Reported problem 3: cleanup_glfw_context() did not exist.
     "issue3_cleanup_exists": '''
 import pyvvisf
 
@@ -173,7 +173,7 @@ assert not pyvvisf.get_gl_info()["glfw_initialized"]
 expect_gradient(buffer, 3.0)               # CPU pixels outlive the context
 pyvvisf.cleanup_glfw_context()             # repeated: harmless
 ''',
-    # Issue 4: batch rendering with cleanup + reinitialize crashed on iterations 2-5.
+    # Reported problem 4: batch rendering with cleanup + reinitialize crashed on iterations 2-5.
     "issue4_batch": '''
 import pyvvisf
 

@@ -1,4 +1,4 @@
-"""Driver compile errors are reported against the .fs/.vs line (issue 3, five broken shaders)."""
+"""Driver compile errors are reported against the .fs/.vs line (five broken shaders)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ CASES = all_cases()
 
 
 def test_case_table_is_complete() -> None:
-    """>= 60 cases, each with its own .fs, covering every category of issue 5."""
+    """>= 60 cases, each with its own .fs, covering every category of rule."""
     assert len(CASES) >= 60
     need = {"inputs", "img", "coords", "passes", "float", "size", "time", "events", "imported",
             "vertex", "v1", "audio", "transition"}

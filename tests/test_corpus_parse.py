@@ -1,4 +1,4 @@
-"""Every corpus shader parses and translates (SPEC §18; issue 3 "Done when").
+"""Every corpus shader parses and translates.
 
 The corpus lives beside the project in ``../shared/isf-corpus`` and is never copied into it;
 the tests skip cleanly when it is absent.
@@ -34,8 +34,8 @@ def _rel(p: Path) -> str:
 
 @pytest.mark.parametrize("path", FILES, ids=_rel)
 def test_corpus_file_parses_and_translates(path: Path) -> None:
-    """Each file: header parses (SPEC §2), translation succeeds with no IMG_* left outside
-    comments (SPEC §8), and every body line maps back to its own .fs line."""
+    """Each file: header parses, translation succeeds with no IMG_* left outside
+    comments, and every body line maps back to its own .fs line."""
     doc = _load(path)
     t = translate(doc)
     code = [tok.text for tok in tokenize(t.fragment) if tok.kind == "ident"]

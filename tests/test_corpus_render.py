@@ -1,7 +1,7 @@
 """The whole corpus rendered under the reference conditions, compared with VVISF-GL.
 
 Runs ``python -m conformance --corpus`` (public API only) in a child process on this run's
-backend.  Issue 5's bar: >= 97% of comparable shaders with every frame >= 99% of pixels
+backend.  The bar: >= 97% of comparable shaders with every frame >= 99% of pixels
 within 2/255, and every failing shader explained in ``conformance/known-differences.json``
 (reason + evidence), within the relaxed bar that entry gives.
 """

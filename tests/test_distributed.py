@@ -1,4 +1,4 @@
-"""Rendering a frame range across a Dask cluster (issue 10): ``--workers`` / ``render_range``.
+"""Rendering a frame range across a Dask cluster: ``--workers`` / ``render_range``.
 
 GL tests start a LocalCluster of 2 worker processes on 127.0.0.1 (one thread each, with
 ``OFFSCREEN_ISF_BACKEND`` set to this pytest process's backend) and compare every frame, byte

@@ -1,4 +1,5 @@
-"""ISF document loading (SPEC §1–5, §12, §14, §15; issue 3 "Deliver 1–2")."""
+"""ISF document loading (docs/semantics.md, "Files and the header", "Inputs", "Passes and
+targets", "Imported images and paths", "ISF v1 files")."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def quiet_load(*args, **kwargs):
 # -- §2 header extraction ------------------------------------------------------------------------
 
 def test_header_found_anywhere_and_body_after_its_line() -> None:
-    """SPEC §2: first '/*' anywhere; body starts after the line holding '*/' (rest dropped)."""
+    """First '/*' anywhere; body starts after the line holding '*/' (rest dropped)."""
     text = '// leading comment\n\n/*{"DESCRIPTION": "x"}*/ dropped text\nvoid main(){}\n'
     doc = load(text)
     assert doc.description == "x"
@@ -40,7 +41,7 @@ def test_header_found_anywhere_and_body_after_its_line() -> None:
 
 
 def test_body_line_offset_counts_crlf_once() -> None:
-    """SPEC §2: line mapping: body line k is .fs line k + offset (\\r\\n is one line end)."""
+    """Line mapping: body line k is .fs line k + offset (\\r\\n is one line end)."""
     text = '/*{\r\n"ISFVSN": "2"\r\n}\r\n*/\r\nvoid main(){}\r\n'
     doc = load(text)
     assert doc.body_line_offset == 4 and doc.fragment_source.startswith("void main")
@@ -52,13 +53,13 @@ def test_body_line_offset_counts_crlf_once() -> None:
     ("/*{}\nvoid main(){}\n", "never closed"),
 ])
 def test_header_missing_or_malformed(text: str, fragment: str) -> None:
-    """SPEC §2: missing comment or '*/' before '/*' ⇒ error (VVISF-GL 'missing comment blob')."""
+    """Missing comment or '*/' before '/*' ⇒ error (as VVISF-GL)."""
     with pytest.raises(ParseError, match=fragment):
         load(text.encode())  # bytes: always text (a str without '/*' would be a path)
 
 
 def test_json_error_line_and_column_in_fs_file() -> None:
-    """SPEC §2 + issue: a JSON error reports 1-based line/column in the .fs file."""
+    """A JSON error reports 1-based line/column in the .fs file."""
     text = '// one\n/*{\n  "INPUTS": [\n    {"NAME": "a" "TYPE": "float"}\n  ]\n}*/\nvoid main(){}\n'
     with pytest.raises(ParseError) as ei:
         load(text)
@@ -67,7 +68,7 @@ def test_json_error_line_and_column_in_fs_file() -> None:
 
 
 def test_lenient_fallback_warns() -> None:
-    """SPEC §2 recommendation: comments and trailing commas are accepted with a warning."""
+    """Comments and trailing commas are accepted with a warning."""
     header = ('{\n // a comment\n "DESCRIPTION": "has // not a comment",\n'
               ' "INPUTS": [{"NAME": "a", "TYPE": "float",},], // trailing\n}')
     # (no /* */ inside: by the VVISF-GL rule the first '*/' ends the header)
@@ -97,7 +98,7 @@ def test_header_must_be_object() -> None:
 # -- §3 metadata -----------------------------------------------------------------------------------
 
 def test_metadata() -> None:
-    """SPEC §3: ISFVSN, VSN, DESCRIPTION, CREDIT, CATEGORIES (non-strings dropped)."""
+    """ISFVSN, VSN, DESCRIPTION, CREDIT, CATEGORIES (non-strings dropped)."""
     doc = quiet_load(isf({"ISFVSN": "2", "VSN": 3, "DESCRIPTION": "d", "CREDIT": "c",
                           "CATEGORIES": ["A", 4, "B"]}))
     assert (doc.vsn, doc.file_vsn, doc.description, doc.credit) == ("2", "3", "d", "c")
@@ -106,7 +107,7 @@ def test_metadata() -> None:
 
 
 def test_wrong_case_key_warns() -> None:
-    """SPEC §3: keys are case-sensitive; lowercase "persistent" is ignored (Auto Color Tone.fs)."""
+    """Keys are case-sensitive; lowercase "persistent" is ignored (Auto Color Tone.fs)."""
     with pytest.warns(ISFWarning, match="PERSISTENT"):
         doc = load(isf({"PASSES": [{"TARGET": "a", "persistent": True}]}))
     assert doc.targets["a"].persistent is False
@@ -115,7 +116,7 @@ def test_wrong_case_key_warns() -> None:
 # -- §5 inputs -------------------------------------------------------------------------------------
 
 def test_inputs_parsed_in_order_and_unknown_type_skipped() -> None:
-    """SPEC §5: declaration order kept; unknown TYPE skipped with a warning."""
+    """Declaration order kept; unknown TYPE skipped with a warning."""
     with pytest.warns(ISFWarning, match='unknown TYPE "cube"'):
         doc = load(isf({"INPUTS": [{"NAME": "a", "TYPE": "float"}, {"NAME": "c", "TYPE": "cube"},
                                    {"NAME": "b", "TYPE": "color"}]}))
@@ -126,7 +127,7 @@ def test_inputs_parsed_in_order_and_unknown_type_skipped() -> None:
 
 
 def test_wrong_type_message_with_line() -> None:
-    """Issue 3: precise message naming the input; strict mode makes it an error at its line."""
+    """A precise message naming the input; strict mode makes it an error at its line."""
     header = ('{\n "INPUTS": [\n  {"NAME": "x", "TYPE": "float"},\n  {"NAME": "y", "TYPE": "float"},\n'
               '  {"NAME": "z", "TYPE": "float"},\n  {"NAME": "amount", "TYPE": "float", "DEFAULT": "abc"}\n ]\n}')
     with pytest.warns(ISFWarning, match=r'INPUTS\[3\] "amount": DEFAULT must be a number, got "abc"'):
@@ -145,7 +146,7 @@ def test_wrong_type_message_with_line() -> None:
     ([{"NAME": "gl_Foo", "TYPE": "float"}], "reserved"),
 ])
 def test_bad_input_names(inputs: list, fragment: str) -> None:
-    """SPEC §5: NAME becomes a GLSL identifier; duplicates are errors (issue 3)."""
+    """NAME becomes a GLSL identifier; duplicates are errors."""
     with pytest.raises(ParseError, match=fragment):
         load(isf({"INPUTS": inputs}))
 
@@ -164,14 +165,14 @@ def test_bad_input_names(inputs: list, fragment: str) -> None:
       {"NAME": "progress", "TYPE": "long"}], "generator"),
 ])
 def test_classification(inputs: list, kind: str) -> None:
-    """SPEC §4: filter / transition (wins, VVISF-GL) / generator."""
+    """Filter / transition (wins, VVISF-GL) / generator."""
     assert load(isf({"INPUTS": inputs})).kind == kind
 
 
 # -- §12 passes ------------------------------------------------------------------------------------
 
 def test_missing_passes_is_one_unnamed_pass() -> None:
-    """SPEC §12: missing or empty PASSES ⇒ one unnamed pass."""
+    """Missing or empty PASSES ⇒ one unnamed pass."""
     for header in ({}, {"PASSES": []}):
         doc = load(isf(header))
         assert len(doc.passes) == 1 and doc.passes[0].target is None and not doc.targets
@@ -182,7 +183,7 @@ def test_missing_passes_is_one_unnamed_pass() -> None:
     ("true", True), ("yes", True), ("false", False), ("TRUE", False), ("no", False), (None, False),
 ])
 def test_flag_forms(raw, want) -> None:
-    """SPEC §12: PERSISTENT / FLOAT in bool / number / string forms (VVISF-GL rules)."""
+    """PERSISTENT / FLOAT in bool / number / string forms (VVISF-GL rules)."""
     doc = load(isf({"PASSES": [{"TARGET": "buf", "PERSISTENT": raw, "FLOAT": raw}, {}]}))
     t = doc.targets["buf"]
     assert (t.persistent, t.float) == (want, want)
@@ -190,7 +191,7 @@ def test_flag_forms(raw, want) -> None:
 
 
 def test_sizes_compiled() -> None:
-    """SPEC §12: WIDTH/HEIGHT strings and numbers become size expressions; missing ⇒ $WIDTH."""
+    """WIDTH/HEIGHT strings and numbers become size expressions; missing ⇒ $WIDTH."""
     doc = load(isf({"INPUTS": [{"NAME": "q", "TYPE": "float", "DEFAULT": 0.5}],
                     "PASSES": [{"TARGET": "a", "WIDTH": "floor($WIDTH*$q)", "HEIGHT": 16},
                                {"TARGET": "b"}, {}]}))
@@ -203,7 +204,7 @@ def test_sizes_compiled() -> None:
 
 
 def test_size_expression_error_located_in_file() -> None:
-    """Issue 3: size-expression syntax errors carry the .fs line and column."""
+    """Size-expression syntax errors carry the .fs line and column."""
     text = '/*{\n"PASSES": [\n  {"TARGET": "a", "WIDTH": "$WIDTH / * 2"}\n]\n}*/\nvoid main(){}\n'
     with pytest.raises(ParseError) as ei:
         load(text)
@@ -213,14 +214,14 @@ def test_size_expression_error_located_in_file() -> None:
 
 
 def test_size_expression_unknown_variable() -> None:
-    """SPEC §12: only $WIDTH, $HEIGHT and event/bool/long/float inputs are variables."""
+    """Only $WIDTH, $HEIGHT and event/bool/long/float inputs are variables."""
     with pytest.raises(ParseError, match=r"unknown variable \$c"):
         load(isf({"INPUTS": [{"NAME": "c", "TYPE": "color"}],
                   "PASSES": [{"TARGET": "a", "WIDTH": "$c"}]}))
 
 
 def test_target_reuse_rules() -> None:
-    """SPEC §12: a persistent name may be reused (same buffer); a temp name may not."""
+    """A persistent name may be reused (same buffer); a temp name may not."""
     doc = load(isf({"PASSES": [{"TARGET": "acc", "PERSISTENT": True},
                                {"TARGET": "acc", "FLOAT": True, "WIDTH": 8}, {}]}))
     assert list(doc.targets) == ["acc"] and doc.targets["acc"].float
@@ -239,7 +240,7 @@ def test_passes_must_be_array() -> None:
 # -- §15 v1 ----------------------------------------------------------------------------------------
 
 def test_v1_persistent_buffers_array_and_dict() -> None:
-    """SPEC §15: PERSISTENT_BUFFERS creates persistent targets used by PASSES."""
+    """PERSISTENT_BUFFERS creates persistent targets used by PASSES."""
     doc = load(isf({"PERSISTENT_BUFFERS": ["accum"], "PASSES": [{"TARGET": "accum"}, {}]}))
     assert doc.targets["accum"].persistent and doc.passes[0].persistent
     doc = load(isf({"PERSISTENT_BUFFERS": {"acc": {"WIDTH": 4, "HEIGHT": "$HEIGHT/2",
@@ -255,7 +256,7 @@ def test_v1_persistent_buffers_array_and_dict() -> None:
 # -- §14 IMPORTED ----------------------------------------------------------------------------------
 
 def test_imported_dict_and_array(tmp_path: Path) -> None:
-    """SPEC §14: dict form (explicit NAME overrides the key) and VVISF-GL's array form."""
+    """Dict form (explicit NAME overrides the key) and VVISF-GL's array form."""
     (tmp_path / "img").mkdir()
     fs = tmp_path / "s.fs"
     fs.write_text(isf({"IMPORTED": {"k": {"PATH": "img/a.png"},
@@ -269,7 +270,7 @@ def test_imported_dict_and_array(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", ["../secret.png", "/etc/passwd", "img/../../x.png"])
 def test_imported_cannot_escape_folder(tmp_path: Path, path: str) -> None:
-    """SPEC §14 + DESIGN: IMPORTED paths are confined to the shader's folder."""
+    """IMPORTED paths are confined to the shader's folder."""
     sub = tmp_path / "shaders"
     sub.mkdir()
     fs = sub / "s.fs"
@@ -301,7 +302,7 @@ def test_imported_errors(imported, fragment: str) -> None:
 # -- §1 files --------------------------------------------------------------------------------------
 
 def test_vertex_sibling_base_name_rule(tmp_path: Path) -> None:
-    """SPEC §1: path minus its last extension + .vs, then .vert."""
+    """Path minus its last extension + .vs, then .vert."""
     fs = tmp_path / "Game of Life.fs.fs"
     fs.write_text(isf({}))
     (tmp_path / "Game of Life.fs.vs").write_text("void main(){isf_vertShaderInit();}\n")
@@ -410,7 +411,7 @@ def textual_mutation(draw) -> str:
        st.sampled_from(["", "\n", "x */ y\n"]))
 def test_fuzz_malformed_headers_only_parse_errors(tmp_path_factory, header: str, strict: bool,
                                                   tail: str) -> None:
-    """Issue 3: every failure on a malformed header is a ParseError — no other exception, no
+    """Every failure on a malformed header is a ParseError — no other exception, no
     hang (5 s deadline per example).  Loaded documents are internally consistent."""
     text = f"/*{header}*/{tail}\n{BODY}"
     try:
@@ -431,6 +432,6 @@ def test_fuzz_malformed_headers_only_parse_errors(tmp_path_factory, header: str,
 
 
 def test_extract_header_offsets() -> None:
-    """SPEC §2: json text and body are the exact substrings."""
+    """JSON text and body are the exact substrings."""
     h = extract_header('x/*{"a":1}*/\n\nbody')
     assert h.json_text == '{"a":1}' and h.json_start == 3 and h.body == "\nbody"

@@ -1,4 +1,4 @@
-"""Issue 9 item 4: end-to-end fuzzing — parse -> translate -> compile -> render at a small size.
+"""End-to-end fuzzing — parse -> translate -> compile -> render at a small size.
 
 Random ISF documents (headers with random inputs, passes, size expressions, IMPORTED
 entries; GLSL bodies from a small grammar plus junk), random input values and render
@@ -7,8 +7,8 @@ process; no case hangs (per-case watchdog: ``faulthandler.dump_traceback_later(e
 
 The GL part runs in a child interpreter (``run_child``): a driver crash is a failed
 assertion that shows the case, not a dead pytest.  Counts: ``ISF_E2E_FUZZ_CASES`` (default
-150: ``make test``); ``make fuzz`` runs 10,000 per backend.  The malformed-header fuzz of
-issue 3 lives in test_document.py and is not repeated here.
+150: ``make test``); ``make fuzz`` runs 10,000 per backend.  The malformed-header fuzz
+lives in test_document.py and is not repeated here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ISF input types table and value rules (SPEC §5, VVISF-GL ISFDoc.cpp)."""
+"""ISF input types table and value rules (docs/semantics.md, "Inputs")."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def parse(entry: dict, strict: bool = False):
 
 
 def test_table_covers_spec_types() -> None:
-    """SPEC §5: the nine v2 input types and their GLSL uniform types."""
+    """The nine v2 input types and their GLSL uniform types."""
     assert {n: t.glsl for n, t in INPUT_TYPES.items()} == {
         "event": "bool", "bool": "bool", "long": "int", "float": "float", "point2D": "vec2",
         "color": "vec4", "image": "sampler2D", "audio": "sampler2D", "audioFFT": "sampler2D"}
@@ -30,7 +30,7 @@ def test_table_covers_spec_types() -> None:
 # -- float --------------------------------------------------------------------------------------
 
 def test_float_missing_default_is_midpoint() -> None:
-    """SPEC §5 float: DEFAULT missing ⇒ (MIN+MAX)/2; no MIN/MAX ⇒ 0..1."""
+    """float: DEFAULT missing ⇒ (MIN+MAX)/2; no MIN/MAX ⇒ 0..1."""
     inp, _ = parse({"NAME": "a", "TYPE": "float", "MIN": 2, "MAX": 6})
     assert (inp.min, inp.max, inp.default) == (2.0, 6.0, 4.0)
     inp, _ = parse({"NAME": "a", "TYPE": "float"})
@@ -38,7 +38,7 @@ def test_float_missing_default_is_midpoint() -> None:
 
 
 def test_float_default_clamped() -> None:
-    """SPEC §5 float: a present DEFAULT is clamped to [MIN, MAX] (VVISF-GL order)."""
+    """float: a present DEFAULT is clamped to [MIN, MAX] (VVISF-GL order)."""
     inp, msgs = parse({"NAME": "a", "TYPE": "float", "MIN": 0, "MAX": 1, "DEFAULT": 5})
     assert inp.default == 1.0 and any("clamped" in m for m in msgs)
     inp, _ = parse({"NAME": "a", "TYPE": "float", "MIN": 0, "MAX": 1, "DEFAULT": -3})
@@ -51,14 +51,14 @@ def test_float_default_clamped() -> None:
 
 
 def test_float_single_bound_dropped() -> None:
-    """SPEC §5 float: only one of MIN/MAX ⇒ both dropped (then 0..1)."""
+    """float: only one of MIN/MAX ⇒ both dropped (then 0..1)."""
     inp, msgs = parse({"NAME": "a", "TYPE": "float", "MIN": 5, "DEFAULT": 0.3})
     assert (inp.min, inp.max, inp.default) == (0.0, 1.0, 0.3)
     assert any("both ignored" in m for m in msgs)
 
 
 def test_float_wrong_type_warns_or_raises() -> None:
-    """SPEC §5 + issue: a string DEFAULT is ignored like VVISF-GL, with a precise message;
+    """A string DEFAULT is ignored like VVISF-GL, with a precise message;
     strict mode raises it as ParseError."""
     inp, msgs = parse({"NAME": "amount", "TYPE": "float", "DEFAULT": "abc"})
     assert inp.default == 0.5
@@ -73,13 +73,13 @@ def test_float_wrong_type_warns_or_raises() -> None:
 @pytest.mark.parametrize("raw, want", [(True, True), (False, False), (1, True), (0, False),
                                        (0.5, True), (-1, False)])
 def test_bool_default_forms(raw, want) -> None:
-    """SPEC §5 bool: DEFAULT JSON bool or number (>0 ⇒ true)."""
+    """bool: DEFAULT JSON bool or number (>0 ⇒ true)."""
     inp, _ = parse({"NAME": "b", "TYPE": "bool", "DEFAULT": raw})
     assert inp.default is want
 
 
 def test_bool_missing_default_is_true() -> None:
-    """SPEC §5 bool: missing DEFAULT ⇒ true (VVISF-GL)."""
+    """bool: missing DEFAULT ⇒ true (VVISF-GL)."""
     inp, _ = parse({"NAME": "b", "TYPE": "bool"})
     assert inp.default is True and (inp.min, inp.max) == (False, True)
 
@@ -90,7 +90,7 @@ def test_event_has_no_values() -> None:
 
 
 def test_long_values_labels() -> None:
-    """SPEC §5 long: VALUES+LABELS of equal length form a pop-up; DEFAULT truncates, no clamp."""
+    """long: VALUES+LABELS of equal length form a pop-up; DEFAULT truncates, no clamp."""
     inp, _ = parse({"NAME": "m", "TYPE": "long", "VALUES": [0, 1, 2.7], "LABELS": ["a", "b", "c"],
                     "DEFAULT": 9.9})
     assert inp.values == (0, 1, 2) and inp.labels == ("a", "b", "c") and inp.default == 9
@@ -101,7 +101,7 @@ def test_long_values_labels() -> None:
 
 
 def test_long_defaults_and_range() -> None:
-    """SPEC §5 long: no DEFAULT ⇒ 0; MIN/MAX ints, only together."""
+    """long: no DEFAULT ⇒ 0; MIN/MAX ints, only together."""
     inp, _ = parse({"NAME": "n", "TYPE": "long", "MIN": 1.9, "MAX": 10})
     assert (inp.default, inp.min, inp.max) == (0, 1, 10)
     inp, _ = parse({"NAME": "n", "TYPE": "long", "MAX": 10})
@@ -113,7 +113,7 @@ def test_long_defaults_and_range() -> None:
 # -- point2D / color / images ------------------------------------------------------------------
 
 def test_point_and_color() -> None:
-    """SPEC §5 point2D/color: arrays of 2/4 numbers; defaults (0,0) / (0,0,0,0); color range fixed."""
+    """point2D/color: arrays of 2/4 numbers; defaults (0,0) / (0,0,0,0); color range fixed."""
     p, _ = parse({"NAME": "p", "TYPE": "point2D", "DEFAULT": [3, 4], "MIN": [0, 0], "MAX": [10, 10]})
     assert p.default == (3.0, 4.0) and p.max == (10.0, 10.0)
     p, _ = parse({"NAME": "p", "TYPE": "point2D"})
@@ -134,7 +134,7 @@ def test_audio_max() -> None:
 
 
 def test_unknown_type_skipped_with_warning() -> None:
-    """SPEC §5/§17: unknown TYPE ⇒ input skipped + warning, even when strict."""
+    """Unknown TYPE ⇒ input skipped + warning, even when strict."""
     for strict in (False, True):
         inp, msgs = parse({"NAME": "x", "TYPE": "cube"}, strict)
         assert inp is None and any('unknown TYPE "cube"' in m for m in msgs)
@@ -151,7 +151,7 @@ def test_malformed_entries() -> None:
 # -- coercion -------------------------------------------------------------------------------------
 
 def test_coerce_scalars() -> None:
-    """SPEC §5 value types: bool from numbers (>0), long truncates, float finite."""
+    """Value types: bool from numbers (>0), long truncates, float finite."""
     b, _ = parse({"NAME": "b", "TYPE": "bool"})
     assert coerce_value(b, 0) is False and coerce_value(b, 2.5) is True
     assert coerce_value(b, np.bool_(True)) is True

@@ -1,4 +1,4 @@
-"""Issue 9 item 2: output-size cap and frame memory budget, checked before allocating."""
+"""Output-size cap and frame memory budget, checked before allocating."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 9 item 3: IMPORTED images and input files cannot leave their allowed root unless the
+"""IMPORTED images and input files cannot leave their allowed root unless the
 caller allows it explicitly (``..``, absolute paths, symlinks pointing out, special files)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Per-rule rendering tests (SPEC §5-§14).  Every oracle is computed in numpy from the
+"""Per-rule rendering tests (the rules of docs/semantics.md).  Every oracle is computed in numpy from the
 rule, never by rendering.  Runs on the backend of this pytest process."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def assert_u8(img: np.ndarray, expected) -> None:
 
 
 def test_pixel_centres_and_norm_coord(shared_ctx) -> None:
-    """SPEC §10: gl_FragCoord at i+0.5; isf_FragNormCoord = (i+0.5)/W, (0,0) bottom-left."""
+    """gl_FragCoord at i+0.5; isf_FragNormCoord = (i+0.5)/W, (0,0) bottom-left."""
     src = isf({"ISFVSN": "2"}, """
     void main() { gl_FragColor = vec4(isf_FragNormCoord, fract(gl_FragCoord.x), gl_FragCoord.y / 16.0); }""")
     w, h = 8, 6
@@ -139,7 +139,7 @@ def test_img_pixel_norm_pixel_size_on_a_different_sized_image(shared_ctx) -> Non
 
 
 def test_img_this_pixel_is_one_to_one_on_a_larger_image(shared_ctx) -> None:
-    """DESIGN: IMG_THIS_PIXEL(img) = IMG_PIXEL(img, gl_FragCoord.xy), whatever the image size."""
+    """IMG_THIS_PIXEL(img) = IMG_PIXEL(img, gl_FragCoord.xy), whatever the image size."""
     rng = np.random.default_rng(3)
     image = rng.integers(0, 256, (10, 12, 4), dtype=np.uint8)
     with oi.Renderer(PASS_THROUGH, (5, 4), context=shared_ctx) as r:
@@ -165,7 +165,7 @@ void main() {
 
 
 def test_input_defaults(shared_ctx) -> None:
-    """SPEC §5: float DEFAULT clamped to [MIN,MAX], missing -> midpoint; bool missing -> true."""
+    """float DEFAULT clamped to [MIN,MAX], missing -> midpoint; bool missing -> true."""
     with oi.Renderer(INPUT_TYPES_SRC, (3, 1), context=shared_ctx) as r:
         img = r.render()[0]
     assert_u8(img, [[0.5, 0.4, 0.2, 1.0], [0.2, 0.4, 0.6, 0.8], [0.3, 0.4, 0.0, 1.0]])
@@ -209,8 +209,8 @@ void main() {
 
 
 def test_read_after_write_within_a_frame(shared_ctx) -> None:
-    """SPEC §12 (a): a later pass reads what an earlier pass wrote this frame;
-    (c, DESIGN) a temporary target read before it is written this frame is (0,0,0,0)."""
+    """A later pass reads what an earlier pass wrote this frame;
+    a temporary target read before it is written this frame is (0,0,0,0)."""
     with oi.Renderer(MULTIPASS, (3, 2), context=shared_ctx) as r:
         for _ in range(2):   # temporary targets do not carry over
             img = r.render()
@@ -222,7 +222,7 @@ void main() { gl_FragColor = IMG_THIS_PIXEL(acc) + vec4(0.1, 2.5, 0.001, 0.0); }
 
 
 def test_persistent_feedback_accumulates_across_frames_in_float(shared_ctx) -> None:
-    """SPEC §12 (b) self-feedback, (d) last pass with TARGET is the output; FLOAT keeps values
+    """Self-feedback; the last pass with TARGET is the output; FLOAT keeps values
     above 1 and below 1/255; a new persistent buffer starts at (0,0,0,0)."""
     with oi.Renderer(FEEDBACK, (4, 3), context=shared_ctx) as r:
         for n in range(1, 5):
@@ -293,7 +293,7 @@ def test_custom_vertex_shader(tmp_path) -> None:
 
 
 def test_audio_texture_layout(shared_ctx) -> None:
-    """SPEC §5: one row per channel (channel 0 at the bottom), one column per sample,
+    """One row per channel (channel 0 at the bottom), one column per sample,
     value 0.5 + s/2; MAX resamples by averaging consecutive samples."""
     src = isf({"INPUTS": [{"NAME": "snd", "TYPE": "audio", "MAX": 4}]}, """
     void main() { gl_FragColor = IMG_NORM_PIXEL(snd, isf_FragNormCoord); }""")

@@ -1,5 +1,5 @@
-"""Size expressions (SPEC §12 "Size expressions", DESIGN "ISF semantics": safe evaluator,
-target sizes are max(1, round(expr)))."""
+"""Size expressions (docs/semantics.md, "Passes and targets"): safe evaluator, target sizes
+are max(1, round(expr))."""
 
 from __future__ import annotations
 
@@ -34,19 +34,19 @@ ENV = {"WIDTH": 1920.0, "HEIGHT": 1080.0, "trailCount": 7.0, "buffQuality": 0.5}
     ("WIDTH / 2", 960.0),  # VVISF-GL strips '$', so bare names are variables too
 ])
 def test_known_values(expr: str, expected: float) -> None:
-    """SPEC §12: corpus expressions and the operator/function set of DESIGN evaluate right."""
+    """Corpus expressions and the documented operators and functions evaluate right."""
     assert compile_size_expr(expr).evaluate(ENV) == pytest.approx(expected)
 
 
 def test_numbers_are_constant_expressions() -> None:
-    """SPEC §12: WIDTH/HEIGHT may be a JSON number."""
+    """WIDTH/HEIGHT may be a JSON number."""
     e = compile_size_expr(256)
     assert e.is_constant and e.evaluate({}) == 256.0
     assert compile_size_expr(2.5).evaluate({}) == 2.5
 
 
 def test_variables_reported() -> None:
-    """SPEC §12: variables are $WIDTH, $HEIGHT and inputs; the compiled tree lists them."""
+    """Variables are $WIDTH, $HEIGHT and inputs; the compiled tree lists them."""
     assert compile_size_expr("max($WIDTH, $trailCount) + HEIGHT").variables == {
         "WIDTH", "trailCount", "HEIGHT"}
 
@@ -57,7 +57,7 @@ def test_variables_reported() -> None:
     ("__import__('os')", 12), ("a.b", 2), ("[1]", 1),
 ])
 def test_syntax_errors_have_column(expr: str, column: int) -> None:
-    """DESIGN: errors carry the position; only ParseError escapes."""
+    """Errors carry the position; only ParseError escapes."""
     with pytest.raises(ParseError) as ei:
         compile_size_expr(expr)
     assert ei.value.column == column
@@ -96,7 +96,7 @@ def test_ieee_semantics_never_raise() -> None:
 
 
 def test_target_size_rules() -> None:
-    """DESIGN: size = max(1, round(expr)); NaN ⇒ 1 (VVISF-GL); +inf ⇒ ResourceLimitError."""
+    """Size = max(1, round(expr)); NaN ⇒ 1 (VVISF-GL); +inf ⇒ ResourceLimitError."""
     assert target_size(640.4) == 640
     assert target_size(640.5) == 641
     assert target_size(0.2) == 1

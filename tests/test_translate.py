@@ -1,5 +1,5 @@
-"""GLSL 330 translation, IMG_* lexer and compile-log mapping (SPEC §6–§10, §15–§16;
-DESIGN "ISF semantics"; issue 3 "Deliver 4–5")."""
+"""GLSL 330 translation, IMG_* lexer and compile-log mapping (docs/semantics.md, "GLSL
+translation", "Image helpers", "Errors")."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def expr(draw, depth: int = 0) -> tuple[str, str]:
 @settings(max_examples=int(os.environ.get("ISF_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
 @given(st.lists(expr(), min_size=1, max_size=3), st.sampled_from(TRIVIA))
 def test_random_nested_macros(exprs: list[tuple[str, str]], trivia: str) -> None:
-    """Property (SPEC §8, DESIGN): nested IMG_* calls with comments/newlines anywhere are
+    """Property: nested IMG_* calls with comments/newlines anywhere are
     rewritten by the balanced-parenthesis lexer; comments (even ones holding IMG_ text) survive
     verbatim; the number of lines is unchanged so the line map stays exact."""
     src_body = "".join(f"v{i} = {s};{trivia}\n" for i, (s, _) in enumerate(exprs))
@@ -155,7 +155,7 @@ def test_random_nested_macros(exprs: list[tuple[str, str]], trivia: str) -> None
 # -- rewrites ---------------------------------------------------------------------------------------
 
 def test_macros_in_comments_and_strings_untouched() -> None:
-    """SPEC §8: 14 corpus files mention IMG_ inside comments; those stay as written."""
+    """Corpus files mention IMG_ inside comments; those stay as written."""
     body = ('// gl_FragColor = IMG_PIXEL(inputImage)\n/* texture2D varying IMG_SIZE( */\n'
             'void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage); }\n')
     out = body_of(tr(body))
@@ -165,7 +165,7 @@ def test_macros_in_comments_and_strings_untouched() -> None:
 
 
 def test_token_rewrites_fragment() -> None:
-    """DESIGN: gl_FragColor, texture2D*, varying rewritten by token (not inside identifiers)."""
+    """gl_FragColor, texture2D*, varying rewritten by token (not inside identifiers)."""
     body = ("varying vec2 vc;\nvec4 my_texture2D_fn;\nvoid main() {\n"
             "  gl_FragColor = texture2D(inputImage, vc) + texture2DRect(accum, vc)"
             " + texture2DProj(inputImage, vec3(vc, 1.0));\n  vec2 a = vv_FragNormCoord;\n}\n")
@@ -173,11 +173,11 @@ def test_token_rewrites_fragment() -> None:
     assert "in vec2 vc;" in out and "my_texture2D_fn" in out
     assert "isf_FragColor = texture(inputImage, vc) + texture(accum, vc) + textureProj(" in out
     assert "gl_FragColor" not in out and "varying" not in out
-    assert "vec2 a = isf_FragNormCoord;" in out  # v1 name (SPEC §15)
+    assert "vec2 a = isf_FragNormCoord;" in out  # v1 name
 
 
 def test_token_rewrites_vertex() -> None:
-    """DESIGN: in the vertex shader attribute → in, varying → out; v1 vv_vertShaderInit."""
+    """In the vertex shader attribute → in, varying → out; v1 vv_vertShaderInit."""
     vs = ("attribute vec2 extra;\nvarying vec2 vc;\nvoid main() {\n  vv_vertShaderInit();\n"
           "  vc = isf_FragNormCoord;\n}\n")
     with warnings.catch_warnings():
@@ -189,7 +189,7 @@ def test_token_rewrites_vertex() -> None:
 
 
 def test_version_line_removed_and_guard_kept() -> None:
-    """SPEC §9: a user #version line is removed; #if __VERSION__ guards stay."""
+    """A user #version line is removed; #if __VERSION__ guards stay."""
     body = "#version 120\n#if __VERSION__ <= 120\nvarying vec2 a;\n#else\nin vec2 a;\n#endif\nvoid main(){}\n"
     t = tr(body)
     assert t.fragment.startswith("#version 330\n") and t.fragment.count("#version") == 1
@@ -198,8 +198,8 @@ def test_version_line_removed_and_guard_kept() -> None:
 
 
 def test_prelude_order_and_uniforms() -> None:
-    """SPEC §9 order: version, precision, output, built-ins, inputs, imports, persistent then
-    temporary targets; per-image _imgRect/_imgSize/_flip (SPEC §6)."""
+    """Declaration order: version, precision, output, built-ins, inputs, imports, persistent then
+    temporary targets; per-image _imgRect/_imgSize/_flip."""
     t = tr("void main() { gl_FragColor = vec4(0.0); }\n")
     lines = t.fragment.split("\n")
     assert lines[0] == "#version 330"
@@ -225,7 +225,7 @@ def test_prelude_order_and_uniforms() -> None:
 
 
 def test_helpers_only_when_used() -> None:
-    """SPEC §8: helper definitions are appended only when used (bias variants separately)."""
+    """Helper definitions are appended only when used (bias variants separately)."""
     t = tr("void main() { gl_FragColor = vec4(1.0); }\n")
     assert "VVSAMPLER" not in t.fragment and not t.fragment_helpers
     t = tr("void main() { gl_FragColor = IMG_NORM_PIXEL(inputImage, vec2(0.5)); }\n")
@@ -238,7 +238,7 @@ def test_helpers_only_when_used() -> None:
 
 
 def test_default_vertex_shader() -> None:
-    """SPEC §1.3: without a .vs the vertex main only calls isf_vertShaderInit()."""
+    """Without a .vs the vertex main only calls isf_vertShaderInit()."""
     t = tr("void main(){}\n")
     assert "isf_vertShaderInit();" in t.vertex and all(o is None for o in t.vertex_map)
     assert "gl_Position = vec4(isf_position, 0.0, 1.0);" in t.vertex
@@ -263,7 +263,7 @@ def _line_of(text: str, needle: str) -> int:
     ("IMG_SIZE", "must be called with parentheses"),
 ])
 def test_macro_errors_report_fs_line(bad: str, fragment: str) -> None:
-    """Issue 3: wrong arity etc. is a CompileError at the .fs line (SPEC §8 ErrorParsingFS)."""
+    """Wrong arity etc. is a CompileError at the .fs line."""
     body = f"// line 1\nvoid main() {{\n\tvec2 uv = vec2(0.0);\n\tvec4 c = {bad};\n}}\n"
     text = shader(body)
     with pytest.raises(CompileError) as ei:
@@ -296,7 +296,7 @@ BROKEN = [  # five deliberately broken shaders; the bad line carries a "// BAD" 
 ])
 @pytest.mark.parametrize("body", BROKEN)
 def test_compile_log_mapped_to_fs_line(body: str, fmt: str) -> None:
-    """Issue 3 "Done when": broken shaders report the right .fs line, for each log format.
+    """Broken shaders report the right .fs line, for each log format.
     The synthetic log points at the generated line holding the error."""
     text = shader(body)
     t = tr(body)
