@@ -28,7 +28,8 @@ FORMATS: dict[str, tuple[str, str, str, int]] = {
 
 
 def set_sampling(gl: Any) -> None:
-    """ISF sampling for the bound GL_TEXTURE_2D: linear, no mipmaps, clamp to edge (SPEC §10)."""
+    """ISF sampling for the bound GL_TEXTURE_2D: linear, no mipmaps, clamp to edge
+    (docs/semantics.md, "Image helpers")."""
     for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR), (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
                          (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE), (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
         gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)

@@ -1,11 +1,14 @@
-"""ISF document model and loader: ``load(path_or_text) -> Document`` (SPEC §1–5, §12, §14, §15).
+"""ISF document model and loader: ``load(path_or_text) -> Document``.
+
+The rules are those of docs/semantics.md, "Files and the header", "Passes and targets",
+"Imported images and paths" and "ISF v1 files".
 
 No GL here: a :class:`Document` is plain data, the input of :mod:`offscreen_isf.isf.translate` and
 of the renderer.
 
 Rules implemented (VVISF-GL is normative where the spec is silent):
 
-* **Header** (SPEC §2): ``o`` = first ``/*`` in the file, ``c`` = first ``*/`` after it (a ``*/``
+* **Header**: ``o`` = first ``/*`` in the file, ``c`` = first ``*/`` after it (a ``*/``
   anywhere before ``o`` is an error, as in VVISF-GL).  JSON = text between them.  The GLSL body
   is everything after the end of the line holding ``*/`` (``\\r\\n``, ``\\r`` and ``\\n`` each end
   one line); text after ``*/`` on that line is dropped.  :attr:`Document.body_line_offset` is
@@ -15,33 +18,33 @@ Rules implemented (VVISF-GL is normative where the spec is silent):
   success emits an :class:`ISFWarning`.  (A ``/* */`` comment cannot occur inside the header:
   its ``*/`` would end the header by the VVISF-GL rule.)  Failure is a :class:`ParseError` with
   1-based ``line``/``column`` in the .fs file.
-* **Metadata** (§3): ``ISFVSN`` → :attr:`Document.vsn` (string, None when missing ⇒ treated as v1
+* **Metadata**: ``ISFVSN`` → :attr:`Document.vsn` (string, None when missing ⇒ treated as v1
   for :attr:`Document.is_v1`), ``VSN`` → ``file_vsn``, ``DESCRIPTION``, ``CREDIT``,
   ``CATEGORIES`` (non-strings dropped with a warning).  Keys are case-sensitive; a known key in
   the wrong case (``"persistent"``) is ignored with a warning, as VVISF-GL ignores it.
-* **INPUTS** (§5): see :mod:`offscreen_isf.isf.inputs`.  Unknown ``TYPE`` ⇒ input skipped + warning.
+* **INPUTS**: see :mod:`offscreen_isf.isf.inputs`.  Unknown ``TYPE`` ⇒ input skipped + warning.
 * **Wrong JSON types** that VVISF-GL silently ignores (``"DEFAULT": "0.9"`` on a float, a
   non-string DESCRIPTION or TARGET, INPUTS that is not an array …) are ignored the same way with
   a precise :class:`ISFWarning`; ``load(..., strict=True)`` makes them ParseErrors.  What
   VVISF-GL rejects (bad PASSES / IMPORTED, malformed arrays) is always a ParseError.
-* **PASSES** (§12): missing/empty ⇒ one unnamed pass.  ``TARGET`` string names a target;
+* **PASSES**: missing/empty ⇒ one unnamed pass.  ``TARGET`` string names a target;
   ``PERSISTENT``/``FLOAT`` accept bool, number (>0 ⇒ true) and string (``"true"``/``"yes"`` ⇒
   true, any other string ⇒ false).  ``WIDTH``/``HEIGHT`` (string or number) are compiled size
   expressions (:mod:`offscreen_isf.isf.sizeexpr`); missing ⇒ ``$WIDTH``/``$HEIGHT``.  A later pass
   may name an existing *persistent* target again (same buffer, its WIDTH/HEIGHT/FLOAT update
   it, VVISF-GL); reusing a non-persistent target name is a ParseError (VVISF-GL would emit
   duplicate uniforms and fail to compile).
-* **IMPORTED** (§14): dict ``{sampler: {PATH, NAME?}}`` (an explicit NAME overrides the key) or
+* **IMPORTED**: dict ``{sampler: {PATH, NAME?}}`` (an explicit NAME overrides the key) or
   array ``[{NAME, PATH}]``.  Paths resolve against the shader's folder and must stay inside it
   (symlinks resolved); escaping is a ParseError unless ``load(..., allow_outside=True)`` or the
   target lies in one of ``allow_paths``.  An existing path that is not a regular file (FIFO,
   device, folder) is a ParseError.  Existence is **not** checked here (the renderer loads the file).  ``"TYPE": "cube"`` is rejected (VVISF-GL extension, unsupported).
-* **v1** (§15): ``PERSISTENT_BUFFERS`` array or dict ``{name: {WIDTH, HEIGHT, FLOAT}}`` creates
+* **v1**: ``PERSISTENT_BUFFERS`` array or dict ``{name: {WIDTH, HEIGHT, FLOAT}}`` creates
   persistent targets (dict-form FLOAT honours bool/number/string, unlike VVISF-GL's bug that
   ignores it); ``vv_FragNormCoord``/``vv_vertShaderInit`` are renamed by translate.py.
-* **Kind** (§4): transition (image ``startImage`` + image ``endImage`` + float ``progress``) wins
+* **Kind**: transition (image ``startImage`` + image ``endImage`` + float ``progress``) wins
   over filter (image ``inputImage``); otherwise generator.
-* **Vertex shader** (§1): for a file ``X.fs`` (any last extension) ``X.vs`` then ``X.vert`` beside
+* **Vertex shader**: for a file ``X.fs`` (any last extension) ``X.vs`` then ``X.vert`` beside
   it; the base name is the path minus its *last* extension (``a.fs.fs`` pairs with ``a.fs.vs``).
 * **Names**: input, IMPORTED and TARGET names share one namespace (they all become GLSL
   uniforms): each must be a GLSL identifier, appear once, and not be reserved by
@@ -187,7 +190,7 @@ class Document:
 
     def image_names(self) -> list[str]:
         """All sampler names in declaration order: image-like inputs, IMPORTED, persistent
-        targets, temporary targets (SPEC §9)."""
+        targets, temporary targets (docs/semantics.md, "GLSL translation")."""
         return ([i.name for i in self.inputs if i.is_image] + [i.name for i in self.imported]
                 + [t.name for t in self.persistent_targets]
                 + [t.name for t in self.temporary_targets])
@@ -229,7 +232,7 @@ class _Header:
 
 
 def extract_header(text: str, path: str | None = None) -> _Header:
-    """Split ISF text into JSON header and GLSL body by VVISF-GL's rule (SPEC §2)."""
+    """Split ISF text into JSON header and GLSL body (docs/semantics.md, "Files and the header")."""
     o = text.find("/*")
     c_any = text.find("*/")
     if o < 0:
@@ -375,8 +378,8 @@ class _Loader:
                  vertex_source: str | None, vertex_path: Path | None, strict: bool,
                  allow_outside: bool = False, allow_paths: tuple[Path, ...] = ()) -> None:
         self.strict = strict
-        self.allow_outside = allow_outside   # issue 9: IMPORTED confinement, opt-out
-        self.allow_paths = allow_paths       # issue 9: extra roots IMPORTED may point into
+        self.allow_outside = allow_outside   # IMPORTED confinement, opt-out
+        self.allow_paths = allow_paths       # extra roots IMPORTED may point into
         self.text = text
         self.path = path
         self.pstr = str(path) if path is not None else None

@@ -1,9 +1,10 @@
-"""ISF input types: one data table, header parsing rules and user-value coercion (SPEC §5).
+"""ISF input types: one data table, header parsing rules and user-value coercion
+(docs/semantics.md, "Inputs").
 
 Every ISF ``INPUTS`` entry becomes an :class:`Input`.  What each ``TYPE`` means is one row of
 :data:`INPUT_TYPES` (GLSL uniform type, which header keys it reads and how, its value when
 ``DEFAULT`` is missing, how user values are coerced).  The rules are VVISF-GL's
-(``ISFDoc.cpp``), which SPEC §5 makes normative:
+(``ISFDoc.cpp``), the reference where the written format is silent:
 
 ========== =============== ============================================================
 TYPE       GLSL uniform    DEFAULT / MIN / MAX / IDENTITY rules
@@ -331,7 +332,7 @@ def parse_input(entry: Any, index: int, warn: Callable[[str], None],
         return None
     spec = INPUT_TYPES.get(tname)
     if spec is None:
-        # not an error even when strict: the issue asks for skip + warning (VVISF-GL skips)
+        # not an error even when strict: skipped with a warning, as VVISF-GL skips it
         warn(f'{where}: unknown TYPE "{tname}", input skipped '
              f"(known: {', '.join(INPUT_TYPES)})")
         return None

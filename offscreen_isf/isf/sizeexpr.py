@@ -1,4 +1,5 @@
-"""Safe evaluator for PASSES ``WIDTH`` / ``HEIGHT`` size expressions (SPEC §12, DESIGN "ISF semantics").
+"""Safe evaluator for PASSES ``WIDTH`` / ``HEIGHT`` size expressions
+(docs/semantics.md, "Passes and targets").
 
 A size expression is a string such as ``"max(floor($WIDTH*0.02), 1.0)"``.  It is tokenized and
 parsed by hand into a small tree **once** (:func:`compile_size_expr`), then evaluated per frame
@@ -22,7 +23,7 @@ exception: ``x/0`` is ±inf, ``0/0`` and ``x%0`` are NaN, ``sqrt(-1)`` is NaN, `
 ``fmod`` (sign of the dividend), ``round`` rounds half away from zero.
 
 Non-finite results (our documented choice): :func:`target_size` turns an evaluated value into
-the pixel size used everywhere (DESIGN: ``max(1, round(expr))``).  NaN ⇒ 1 (VVISF-GL does the
+the pixel size used everywhere (``max(1, round(expr))``).  NaN ⇒ 1 (VVISF-GL does the
 same), −inf ⇒ 1 (by ``max``), +inf or anything above ``limit`` ⇒ :class:`ResourceLimitError`
 naming the expression.  :meth:`SizeExpr.evaluate` itself returns the raw float (may be NaN/inf).
 

@@ -1,4 +1,5 @@
-"""Audio inputs (``audio`` waveform, ``audioFFT`` spectrum) laid out as textures (SPEC §5).
+"""Audio inputs (``audio`` waveform, ``audioFFT`` spectrum) laid out as textures
+(docs/semantics.md, "Image helpers").
 
 Layout, as the VVISF-GL ISF Editor feeds them: one texture **row per channel** (channel 0
 is GL row 0, i.e. the bottom row: ``IMG_NORM_PIXEL(audio, vec2(x, 0.0))`` reads channel 0),
