@@ -10,7 +10,7 @@ Display choice, in order:
    device display initialises.
 
 The chosen display is initialised once per process and reused by every context: EGL
-re-initialisation costs ~20 ms and has crashed other hosts at exit (mujoco#2510).  The
+re-initialisation is slow and has crashed other hosts at exit (mujoco#2510).  The
 display is never terminated from ``atexit``; process exit reclaims it.
 
 Contexts are surfaceless (``EGL_KHR_surfaceless_context``): there is no default

@@ -161,7 +161,7 @@ def _cell(results: dict[str, Any], contender: str, backend: str, case: str, size
 
 
 def summarize(results: dict[str, Any]) -> dict[str, Any]:
-    """Derived ratios and the issue's targets, each met / not met / not measured."""
+    """Derived ratios and the suite's targets, each met / not met / not measured."""
     rows = []
     for case in results["cases"]:
         for size in results["sizes"]:

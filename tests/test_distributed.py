@@ -38,7 +38,7 @@ void main() { gl_FragColor = vec4(fract(float(FRAMEINDEX) / 7.0), TIMEDELTA * 20
                                   bang ? 1.0 : 0.5); }
 """
 
-# stateless and slow (~50 ms a frame at 32x18 on llvmpipe): a worker can be killed mid-chunk
+# stateless and slow on llvmpipe, even at 32x18: a worker can be killed mid-chunk
 HEAVY = """/*{ "ISFVSN": "2" }*/
 void main() {
     vec2 uv = isf_FragNormCoord;
