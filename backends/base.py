@@ -19,7 +19,8 @@ from typing import ClassVar
 
 from offscreen_isf.errors import BackendError
 
-__all__ = ["BackendContext", "BackendInfo", "BackendStatus", "BackendError", "GLVersion"]
+__all__ = ["BackendContext", "BackendInfo", "BackendStatus", "BackendError", "GLVersion", "describe",
+           "NO_GL_VERSION"]
 
 GLVersion = tuple[int, int]
 
@@ -93,6 +94,26 @@ class BackendContext(abc.ABC):
     def device_description(self) -> str:
         """A human-readable description of the device in use (may be empty)."""
         return ""
+
+
+#: Why a context that opened but reports no GL version is refused (``{backend}``: its name).
+NO_GL_VERSION = "the {backend} context answered no GL version: it is not usable"
+
+
+def describe(native: BackendContext) -> BackendInfo:
+    """What the driver says about ``native``, which must be current on the calling thread.
+
+    Call only after :func:`offscreen_isf.backends.load` bound PyOpenGL's platform.  An empty
+    ``version`` means the context is not usable (see :data:`NO_GL_VERSION`).
+    """
+    from OpenGL import GL  # noqa: PLC0415 - importing OpenGL binds its platform: only after load()
+
+    def text(enum: int) -> str:
+        raw = GL.glGetString(enum)
+        return raw.decode("utf-8", "replace") if raw else ""
+
+    return BackendInfo(native.name, text(GL.GL_VENDOR), text(GL.GL_RENDERER), text(GL.GL_VERSION),
+                       text(GL.GL_SHADING_LANGUAGE_VERSION), native.device_description())
 
 
 def require(condition: object, message: str, fix: str | None = None) -> None:

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from offscreen_isf.farm.batch import History, UsageError, frame_pattern, parse_frames, parse_value, plan_frames
+from offscreen_isf.errors import UsageError
+from offscreen_isf.farm.batch import History, frame_pattern, parse_frames, parse_value, plan_frames
 from offscreen_isf.media.output import png_is_complete, write_png
 
 from .conftest import REPO

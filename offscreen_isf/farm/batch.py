@@ -47,17 +47,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import InputError, ISFError
+from ..errors import InputError, OutputError, UsageError
 from ..media.output import frame_is_complete, write_frame
-from ..media.video import VIDEO_SUFFIXES, OutputError, VideoFrames, VideoWriter
+from ..media.video import VIDEO_SUFFIXES, VideoFrames, VideoWriter
 
-__all__ = ["UsageError", "OutputError", "RenderOptions", "parse_frames", "History", "history_of",
+__all__ = ["RenderOptions", "parse_frames", "History", "history_of",
            "plan_frames", "parse_value", "frame_pattern", "run_render", "output_dtype", "run_date",
            "job_inputs", "start_plan", "draw_plan"]
-
-
-class UsageError(ISFError, ValueError):
-    """The command line asks for something contradictory or malformed (exit code 2)."""
 
 
 # -- frame ranges ---------------------------------------------------------------------------

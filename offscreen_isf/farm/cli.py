@@ -37,9 +37,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .batch import OutputError, RenderOptions, UsageError
-from ..errors import (BackendError, CompileError, InputError, ISFError, LifecycleError, ParseError,
-                     RenderCrashed, RenderError, RenderTimeout, ResourceLimitError)
+from .batch import RenderOptions
+from ..errors import (BackendError, CompileError, InputError, ISFError, LifecycleError, OutputError,
+                     ParseError, RenderCrashed, RenderError, RenderTimeout, ResourceLimitError, UsageError)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_SHADER, EXIT_BACKEND, EXIT_INPUT, EXIT_IO = 3, 4, 5, 6

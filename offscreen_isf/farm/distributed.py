@@ -53,13 +53,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .batch import (Encoder, OutputError, RenderOptions, UsageError, _bar_disabled, _sweep_temporaries,
+from .batch import (Encoder, RenderOptions, _bar_disabled, _sweep_temporaries,
                     _write_image, default_jobs, draw_plan, frame_pattern, history_of, job_inputs,
                     output_dtype, output_kind, parse_frames, plan_frames, run_date, start_plan)
-from ..errors import CompileError, InputError, ISFError, ParseError, ResourceLimitError
+from ..errors import (ChunkFailed, CompileError, DaskMissingError, InputError, ISFError, OutputError, ParseError,
+                      ResourceLimitError, UsageError)
 
 __all__ = ["render_range", "run_distributed", "render_chunk", "split_chunks", "default_chunk_size",
-           "DaskMissingError", "ChunkFailed", "JobSpec", "INSTALL_HINT", "EVENT_TOPIC"]
+           "JobSpec", "INSTALL_HINT", "EVENT_TOPIC"]
 
 #: what to run when dask is not installed
 INSTALL_HINT = "pip install 'offscreen-isf[dask]'"
@@ -69,14 +70,6 @@ EVENT_TOPIC = "offscreen-isf"
 DETERMINISTIC = (ParseError, CompileError, InputError, ResourceLimitError, UsageError)
 #: compiled renderers a worker keeps (least recently used dropped first)
 MAX_CACHED_RENDERERS = 4
-
-
-class DaskMissingError(UsageError):
-    """``--workers`` / ``--scheduler`` / :func:`render_range` need dask.distributed (exit code 2)."""
-
-
-class ChunkFailed(ISFError, RuntimeError):
-    """A chunk failed on every attempt (worker deaths, driver errors): exit code 4 in the CLI."""
 
 
 def _import_distributed() -> Any:

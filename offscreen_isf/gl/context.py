@@ -21,30 +21,21 @@ import contextlib
 import threading
 import warnings
 import weakref
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from offscreen_isf import backends
+from offscreen_isf.backends.base import NO_GL_VERSION, describe
+
+from ..errors import ContextLostError, RenderError, ResourceLimitError, ThreadError
 from . import lifecycle
-from ..errors import ContextLostError, LifecycleError, RenderError, ResourceLimitError, ThreadError
 from .lifecycle import Event, State
+from .objects import RESOURCE_KINDS, ObjectRegistry
+from .pool import BufferPool
 
 __all__ = ["Context", "ResourceOwner", "RESOURCE_KINDS"]
 
 GL_CONTEXT_LOST = 0x0507
-
-#: kind -> (create function, delete function) in PyOpenGL's GL module.  The only place
-#: in the library that generates or deletes GL object names.
-RESOURCE_KINDS: dict[str, tuple[str, str]] = {
-    "texture": ("glGenTextures", "glDeleteTextures"),
-    "framebuffer": ("glGenFramebuffers", "glDeleteFramebuffers"),
-    "renderbuffer": ("glGenRenderbuffers", "glDeleteRenderbuffers"),
-    "buffer": ("glGenBuffers", "glDeleteBuffers"),
-    "vertex_array": ("glGenVertexArrays", "glDeleteVertexArrays"),
-    "program": ("glCreateProgram", "glDeleteProgram"),
-    "shader": ("glCreateShader", "glDeleteShader"),
-}
-_GEN_STYLE = {"program", "shader"}  # glCreate*(args) -> name, glDelete*(name)
 
 _EXITING = False
 
@@ -59,7 +50,7 @@ def _mark_exiting() -> None:
 class ResourceOwner(Protocol):
     """Something that keeps GL objects in a context (a renderer, the buffer pool)."""
 
-    def on_context_closing(self, context: "Context", reinitializing: bool) -> None:
+    def on_context_closing(self, context: Context, reinitializing: bool) -> None:
         """Called with the context current just before its GL objects are deleted.
 
         Read back anything that must survive (persistent buffers) and forget GL names;
@@ -77,13 +68,11 @@ class Context:
 
     def __init__(self, backend: str | None = None, *, gl_version: tuple[int, int] = (3, 3),
                  device: str | int | None = None) -> None:
-        from offscreen_isf import backends  # noqa: PLC0415 - binds PyOpenGL's platform
-
         if not (isinstance(gl_version, tuple) and len(gl_version) == 2
                 and all(isinstance(v, int) for v in gl_version) and gl_version >= (3, 3)):
             raise ResourceLimitError(f"gl_version must be a (major, minor) tuple >= (3, 3), "
                                      f"got {gl_version!r}: the ISF translation targets GLSL 330 core")
-        self._backend_cls = backends.load(backend)
+        self._backend_cls = backends.load(backend)  # binds PyOpenGL's platform
         self.backend: str = self._backend_cls.name
         self.gl_version = gl_version
         self.device = None if device is None else str(device)
@@ -91,15 +80,13 @@ class Context:
         self._state = State.NEW
         self._thread: int | None = None      # ident of the thread it is current on
         self._lock = threading.RLock()
-        self._objects: dict[tuple[str, int], str] = {}
+        self._objects = ObjectRegistry()
         self._owners: weakref.WeakSet[Any] = weakref.WeakSet()
         self.generation = 0                   # bumped on every (re)open
         self.info: Any = None                 # BackendInfo once open
         self.max_texture_size = 0
         self.extensions: frozenset[str] = frozenset()   # GL extension names of the open context
         self.lost_reason = ""
-        from .pool import BufferPool  # noqa: PLC0415
-
         self.pool = BufferPool(self)
         self._gl: Any = None
 
@@ -122,7 +109,7 @@ class Context:
         return nxt
 
     # -- transitions -----------------------------------------------------------------
-    def open(self) -> "Context":
+    def open(self) -> Context:
         """Create the native context (state OPEN, not current).  Returns ``self``."""
         with self._lock:
             self._state = self._step(Event.OPEN)
@@ -142,15 +129,7 @@ class Context:
         self._gl = GL
         self._native.make_current()
         try:
-            from offscreen_isf.backends.base import BackendInfo  # noqa: PLC0415
-
-            def text(e: int) -> str:
-                raw = GL.glGetString(e)
-                return raw.decode("utf-8", "replace") if raw else ""
-
-            self.info = BackendInfo(self.backend, text(GL.GL_VENDOR), text(GL.GL_RENDERER),
-                                    text(GL.GL_VERSION), text(GL.GL_SHADING_LANGUAGE_VERSION),
-                                    self._native.device_description())
+            self.info = describe(self._native)
             self.max_texture_size = int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE))
             count = int(GL.glGetIntegerv(GL.GL_NUM_EXTENSIONS))
             self.extensions = frozenset(GL.glGetStringi(GL.GL_EXTENSIONS, i).decode("ascii", "replace")
@@ -160,9 +139,9 @@ class Context:
         if not self.info.version:
             self._native.destroy()
             self._native = None
-            raise RenderError(f"the {self.backend} context answered no GL version: it is not usable")
+            raise RenderError(NO_GL_VERSION.format(backend=self.backend))
 
-    def make_current(self) -> "Context":
+    def make_current(self) -> Context:
         """Bind the context to the calling thread (idempotent on that thread)."""
         with self._lock:
             nxt = self._step(Event.MAKE_CURRENT)
@@ -182,7 +161,7 @@ class Context:
             self._state = nxt
 
     @contextlib.contextmanager
-    def current(self) -> Iterator["Context"]:
+    def current(self) -> Iterator[Context]:
         """Make current for a block; release afterwards only if this call made it current."""
         with self._lock:
             was_current = self._state is State.CURRENT
@@ -201,7 +180,7 @@ class Context:
                 self._teardown(reinitializing=False)
             self._state = nxt
 
-    def reinitialize(self) -> "Context":
+    def reinitialize(self) -> Context:
         """Close and reopen on the same object (state OPEN, ``generation`` + 1).
 
         Owners are told first (with the old context current) so they can keep CPU copies
@@ -235,7 +214,7 @@ class Context:
                 for owner in list(self._owners):
                     owner.on_context_closing(self, reinitializing)
                 self.pool.forget()
-                self._delete_all()
+                self._objects.delete_all(self._gl)
             finally:
                 native.release()
         else:
@@ -243,7 +222,7 @@ class Context:
             for owner in list(self._owners):
                 owner.on_context_closing(self, reinitializing)
             self.pool.forget()
-        self._objects.clear()
+        self._objects.forget()
         self._thread = None
         self._native = None
         native.destroy()
@@ -268,41 +247,16 @@ class Context:
         ``args`` go to ``glCreateShader`` (the shader type).  Returns the GL name.
         """
         gl = self.gl
-        if kind not in RESOURCE_KINDS:
-            raise LifecycleError(f"unknown GL object kind {kind!r}; known: {', '.join(RESOURCE_KINDS)}")
-        create_fn = getattr(gl, RESOURCE_KINDS[kind][0])
         with self.gl_errors(f"creating a {kind}"):
-            name = int(create_fn(*args) if kind in _GEN_STYLE else create_fn(1))
-        if name == 0:
-            raise RenderError(f"the driver returned no {kind} name (out of memory?)")
-        self._objects[(kind, name)] = type(owner).__name__
-        return name
+            return self._objects.create(gl, kind, owner, *args)
 
     def delete(self, kind: str, name: int) -> None:
         """Delete one GL object created by :meth:`create` (unknown names are ignored)."""
-        gl = self.gl
-        if self._objects.pop((kind, name), None) is None:
-            return
-        self._delete_one(gl, kind, name)
-
-    @staticmethod
-    def _delete_one(gl: Any, kind: str, name: int) -> None:
-        delete_fn = getattr(gl, RESOURCE_KINDS[kind][1])
-        if kind in _GEN_STYLE:
-            delete_fn(name)
-        else:
-            delete_fn(1, [name])
-
-    def _delete_all(self) -> None:
-        gl = self._gl
-        for kind, name in list(self._objects):
-            self._delete_one(gl, kind, name)
-        self._objects.clear()
+        self._objects.delete(self.gl, kind, name)
 
     def live_objects(self) -> dict[str, int]:
         """How many GL objects of each kind this context holds now (every kind listed)."""
-        counts = Counter(kind for kind, _ in self._objects)
-        return {kind: counts.get(kind, 0) for kind in RESOURCE_KINDS}
+        return self._objects.counts()
 
     def registered_objects(self) -> dict[tuple[str, int], str]:
         """A copy of the registry: (kind, GL name) -> class name of the owner that created it.
@@ -310,7 +264,7 @@ class Context:
         Read-only snapshot (callable in any state, no GL calls); lets tests compare the
         registry with what the driver answers to ``glIs*``.
         """
-        return dict(self._objects)
+        return self._objects.snapshot()
 
     def check_size(self, width: int, height: int) -> tuple[int, int]:
         """Validate a render size in pixels against 1..GL_MAX_TEXTURE_SIZE."""
@@ -340,7 +294,7 @@ class Context:
             raise RenderError(f"GL error while {doing}: {exc.description!r} (0x{exc.err:04x})") from exc
 
     # -- conveniences ----------------------------------------------------------------
-    def __enter__(self) -> "Context":
+    def __enter__(self) -> Context:
         if self._state is State.NEW:
             self.open()
         return self

@@ -10,13 +10,11 @@ Must be used with its context current on the calling thread.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from ..errors import ResourceLimitError
 from .lifecycle import State
-
-if TYPE_CHECKING:
-    from .context import Context
 
 __all__ = ["BufferPool", "RenderTarget", "FORMATS"]
 
@@ -33,6 +31,24 @@ def set_sampling(gl: Any) -> None:
     for pname, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR), (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
                          (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE), (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
         gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)
+
+
+class PoolContext(Protocol):
+    """What the pool needs of its :class:`~offscreen_isf.gl.context.Context` (described here
+    rather than imported, so that the context can own a pool without an import cycle)."""
+
+    @property
+    def gl(self) -> Any: ...
+    @property
+    def state(self) -> State: ...
+    generation: int
+    info: Any
+
+    def check_size(self, width: int, height: int) -> tuple[int, int]: ...
+    def create(self, kind: str, owner: object, *args: Any) -> int: ...
+    def delete(self, kind: str, name: int) -> None: ...
+    def gl_errors(self, doing: str) -> AbstractContextManager[None]: ...
+    def current(self) -> AbstractContextManager[Any]: ...
 
 
 @dataclasses.dataclass(eq=False)
@@ -54,7 +70,7 @@ class RenderTarget:
 class BufferPool:
     """Reuses render targets by (width, height, format); at most ``max_idle`` idle per key."""
 
-    def __init__(self, context: "Context", max_idle: int = 8) -> None:
+    def __init__(self, context: PoolContext, max_idle: int = 8) -> None:
         self._context = context
         self.max_idle = max_idle
         self._idle: dict[tuple[int, int, str], list[RenderTarget]] = {}
@@ -157,5 +173,5 @@ class BufferPool:
         return {"idle": idle, "in_use": len(self._in_use), "idle_objects": 2 * idle,
                 "hits": self.hits, "misses": self.misses}
 
-    def on_context_closing(self, context: "Context", reinitializing: bool) -> None:
+    def on_context_closing(self, context: object, reinitializing: bool) -> None:
         self.forget()

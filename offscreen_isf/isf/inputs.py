@@ -45,7 +45,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..errors import InputError, ParseError
+from ..errors import InputError, ParseError, SoftParseError
 
 __all__ = [
     "Input",
@@ -53,7 +53,6 @@ __all__ = [
     "INPUT_TYPES",
     "IMAGE_LIKE_TYPES",
     "SIZE_VARIABLE_TYPES",
-    "SoftParseError",
     "parse_input",
     "coerce_value",
     "input_summary",
@@ -79,11 +78,6 @@ def _is_number(v: Any) -> bool:
 # ---------------------------------------------------------------------------------------------
 # header value parsers: (where, key, raw) -> python value, raise ParseError on wrong JSON type
 # ---------------------------------------------------------------------------------------------
-
-class SoftParseError(ParseError):
-    """A header value VVISF-GL silently ignores (wrong JSON type).  Non-strict loading turns it
-    into a warning and drops the value; ``strict=True`` raises it."""
-
 
 def _p_number(where: str, key: str, v: Any) -> float:
     if not _is_number(v):

@@ -17,7 +17,8 @@ emits from here, so the two cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Final, Mapping
+from collections.abc import Mapping
+from typing import Final
 
 __all__ = ["BUILTIN_UNIFORMS", "FLIP_UNIFORM", "GENERATED_UNIFORMS", "IMAGE_AUX",
            "image_aux_names", "is_image_aux_name", "GENERATED_NAMES", "RENAMED_NAMES",

@@ -30,14 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, ISFError
+from ..errors import InputError, OutputError
 from .output import FILE_MODE, to_uint8
 
-__all__ = ["VIDEO_SUFFIXES", "VideoWriter", "VideoFrames", "OutputError", "ffmpeg_exe"]
-
-
-class OutputError(ISFError, OSError):
-    """Writing an output failed: a file, a pipe, or the ffmpeg encoder."""
+__all__ = ["VIDEO_SUFFIXES", "VideoWriter", "VideoFrames", "ffmpeg_exe"]
 
 
 @dataclass(frozen=True)
