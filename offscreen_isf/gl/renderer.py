@@ -1,6 +1,6 @@
 """The renderer (the "scene"): draws an ISF document's passes into render targets.
 
-Flow per frame (SPEC §12, VVISF-GL's ``ISFScene::_render``, with DESIGN.md's choices):
+Flow per frame (docs/semantics.md, "Passes and targets"):
 
 1. evaluate every target size (``max(1, round(expr))``) with the current inputs; create
    missing persistent buffers cleared to (0,0,0,0); stretch resized ones;
@@ -23,7 +23,7 @@ handed from one thread to another between calls; a call made while another threa
 inside ``render``/``compile`` raises :class:`~offscreen_isf.errors.ThreadError` (it never
 blocks, never corrupts the frame being drawn).
 
-Untrusted shaders (issue 9, SECURITY.md): ``Renderer(..., isolate=True, timeout=s)`` returns an
+Untrusted shaders (SECURITY.md): ``Renderer(..., isolate=True, timeout=s)`` returns an
 :class:`~offscreen_isf.farm.isolate.IsolatedRenderer` that renders in a worker process;
 ``max_size`` / ``memory_budget`` (:mod:`offscreen_isf.gl.limits`) are checked before every frame
 allocates anything; ``allow_paths`` / ``input_root`` confine the files a shader or its inputs
@@ -117,7 +117,7 @@ class Renderer:
     closes) its own :class:`Context` on ``backend``; otherwise it shares ``context``.
     ``clamp`` clamps float/long/point2D/color values to the input's MIN/MAX.
 
-    Untrusted shaders (issue 9):
+    Untrusted shaders (docs/semantics.md, "Resource limits"):
 
     * ``isolate=True`` returns an :class:`~offscreen_isf.farm.isolate.IsolatedRenderer` instead
       (same methods; renders in a worker process; ``timeout`` seconds per frame raise
@@ -136,7 +136,7 @@ class Renderer:
     """
 
     def __new__(cls, *args: Any, isolate: bool = False, **kwargs: Any) -> Any:
-        # issue 9: Renderer(..., isolate=True) is an IsolatedRenderer (not a subclass: it
+        # Renderer(..., isolate=True) is an IsolatedRenderer (not a subclass: it
         # has no GL state of its own), built here so callers keep one constructor.
         if isolate and cls is Renderer:
             from ..farm.isolate import IsolatedRenderer  # noqa: PLC0415
@@ -152,7 +152,7 @@ class Renderer:
                  allow_paths: Iterable[str | os.PathLike[str]] | None = None,
                  input_root: str | os.PathLike[str] | None = None,
                  draw_flipped: bool = False) -> None:
-        # -- issue 9 options (isolation, limits, paths) ---------------------------------
+        # -- isolation, limits, paths ----------------------------------------------------
         if timeout is not None:
             raise InputError("timeout needs isolate=True: an in-process render cannot be "
                              "interrupted; use Renderer(..., isolate=True, timeout=seconds)")
@@ -190,7 +190,7 @@ class Renderer:
         self._owns_context = context is None
         self.context = context if context is not None else Context(backend).open()
         self.context.register_owner(self)
-        try:   # issue 9: limits resolved against this context's GL_MAX_TEXTURE_SIZE
+        try:   # limits resolved against this context's GL_MAX_TEXTURE_SIZE
             self.limits: Limits = limits.resolved(self.context.max_texture_size)
             self.limits.check_output(self.size)
         except BaseException:
@@ -200,10 +200,9 @@ class Renderer:
             raise
         # Opt-in speed (``draw_flipped=True``, CLI ``--draw-flipped``): draw the last pass upside
         # down (``isf_FlipY``) so its rows come back top first with no readback flip at all
-        # (saves Mesa's pack-invert, ~0.3-0.5 ms per 1080p frame on llvmpipe, or a GPU's blit
-        # pass).  Not exact: interpolated varyings (isf_FragNormCoord) round differently in
-        # the last bit, which hash-noise shaders amplify (6 of 356 corpus shaders then differ
-        # from the reference), so the default draws upright.  Never done for a PERSISTENT
+        # (saves Mesa's pack-invert or a GPU's blit pass).  Not exact: interpolated varyings
+        # (isf_FragNormCoord) round differently in the last bit, which hash-noise shaders
+        # amplify, so the default draws upright (docs/semantics.md, "Coordinates and orientation").  Never done for a PERSISTENT
         # last pass (read next frame) or an odd output height (2x2 derivative quads would
         # pair other rows): those always use ``row_flip``.  Fixed at construction: it is
         # compiled into the program.
@@ -245,7 +244,7 @@ class Renderer:
         """
         for name, value in values.items():
             inp = self.document.input(name)
-            if self._input_roots and isinstance(value, (str, os.PathLike)):   # issue 9
+            if self._input_roots and isinstance(value, (str, os.PathLike)):
                 value = confine_path(value, self._input_roots, what=f'input "{name}"')
             if inp.type == "image" or inp.type in ("audio", "audioFFT"):
                 if value is None:
@@ -397,7 +396,7 @@ class Renderer:
 
     # -- targets ----------------------------------------------------------------------
     def _target_sizes(self) -> dict[str, tuple[int, int]]:
-        # issue 9: all sizes of the frame checked against max_size and the memory budget
+        # all sizes of the frame checked against max_size and the memory budget
         # before anything is allocated (ResourceLimitError).
         textures = [(src.size[0], src.size[1], src.pixels.itemsize * 4)
                     for src in list(self._sources.values()) + list(self._imported.values())
@@ -528,7 +527,7 @@ class Renderer:
             for index, p in enumerate(doc.passes):
                 target_def = doc.targets.get(p.target) if p.target else None
                 if index == last_index or target_def is None:
-                    w, h = self.size            # the last pass renders at output size (SPEC §12)
+                    w, h = self.size            # docs/semantics.md, "Passes and targets"
                 else:
                     w, h = sizes[p.target]
                 is_float = bool(target_def and target_def.float)
@@ -605,7 +604,7 @@ class Renderer:
 
         ``pipeline``: read frame N back asynchronously (two pixel-pack buffers) while frame
         N+1 draws; each frame is then yielded one draw later.  Default: on for GPUs, off for
-        CPU rasterisers (llvmpipe), where it gains nothing (DESIGN.md).  Between frames the
+        CPU rasterisers (llvmpipe), where it gains nothing.  Between frames the
         caller may use the context (even ``reinitialize()`` it: a queued frame is kept).
         """
         if not (self.pipeline_readback if pipeline is None else pipeline):
