@@ -6,7 +6,7 @@ compile: nobody patches it afterwards) and a line map back to the ``.fs`` / ``.v
 rewrites a driver's compile log (Mesa ``0:42(3): error: …``, NVIDIA ``0(42) : error C…``,
 glslang/Apple ``ERROR: 0:42: …``) into ``shader.fs:42: error: …`` plus that source line.
 
-Conventions for the renderer (SPEC §6–§10, DESIGN "ISF semantics")
+Conventions for the renderer (docs/semantics.md, "GLSL translation")
 -------------------------------------------------------------------
 * Vertex input: ``layout(location = 0) in vec2 isf_position;`` — clip-space (−1..1) positions
   of the geometry.  ``isf_vertShaderInit()`` sets ``gl_Position = vec4(isf_position, 0, 1)``
@@ -15,7 +15,7 @@ Conventions for the renderer (SPEC §6–§10, DESIGN "ISF semantics")
   draw a quad (4 vertices at ±1) rather than an oversized triangle for parity with them.
 * Fragment output: ``layout(location = 0) out vec4 isf_FragColor;`` (user ``gl_FragColor`` is
   renamed to it token by token).
-* Uniforms, declared identically in both stages, in this order (SPEC §9):
+* Uniforms, declared identically in both stages, in this order:
 
   ============================ ========= ====================================================
   name                         GLSL      value
@@ -53,7 +53,7 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
 * ``IMG_PIXEL(img, coord[, bias])`` → ``VVSAMPLER_2DBYPIXEL(img, _img_imgRect, _img_imgSize,
   _img_flip, coord[, bias])``: sample at pixel coords of *img* (divides by the image's size).
 * ``IMG_NORM_PIXEL(img, ncoord[, bias])`` → ``VVSAMPLER_2DBYNORM(…)`` (normalised coords).
-* ``IMG_THIS_PIXEL(img)`` ≡ ``IMG_PIXEL(img, gl_FragCoord.xy)`` (DESIGN: exact 1:1), emitted as
+* ``IMG_THIS_PIXEL(img)`` ≡ ``IMG_PIXEL(img, gl_FragCoord.xy)`` (exact 1:1), emitted as
   ``ISF_THIS_PIXEL(…)``: a clamped ``texelFetch`` (the same texel bilinear filtering returns
   at texel centres), valid because the renderer binds whole textures whose size is imgSize.
 * ``IMG_THIS_NORM_PIXEL(img)`` ≡ ``IMG_NORM_PIXEL(img, isf_FragNormCoord)``.
@@ -65,7 +65,7 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
 * ``gl_FragColor`` → ``isf_FragColor``; ``texture2D``/``texture2DRect``/``texture1D``/
   ``texture3D``/``textureCube`` → ``texture``; ``…Proj`` → ``textureProj``; ``…Lod`` →
   ``textureLod``; ``varying`` → ``in`` (fragment) / ``out`` (vertex); ``attribute`` → ``in``
-  (vertex); v1 ``vv_FragNormCoord``/``vv_vertShaderInit`` → ``isf_…`` (SPEC §15).
+  (vertex); v1 ``vv_FragNormCoord``/``vv_vertShaderInit`` → ``isf_…`` (docs/semantics.md, "ISF v1 files").
 * Upside-down drawing: the user's ``main`` → ``isf_main`` (both stages), ``gl_FragCoord`` →
   ``isf_FragCoord``, ``gl_FrontFacing`` → ``isf_FrontFacing``, ``dFdy`` → ``isf_dFdy``.  With
   ``flip_y=False`` (the ``#define ISF_FLIP_Y 0`` line) these are macros for the built-ins (no
@@ -263,7 +263,7 @@ _RENAMES_COMMON: dict[str, str] = {
     "textureCubeLod": "textureLod",
     "texture2DProjLod": "textureProjLod",
     "texture2DGradARB": "textureGrad",
-    "vv_FragNormCoord": "isf_FragNormCoord",  # ISF v1 (SPEC §15)
+    "vv_FragNormCoord": "isf_FragNormCoord",  # ISF v1
 }
 #: Upside-down drawing (``isf_FlipY``, compiled in only with FLIP_SWITCH_ON, else these are
 #: macros for the built-ins): the user's ``main`` becomes ``isf_main`` under a generated
@@ -286,13 +286,13 @@ IMG_MACROS: dict[str, tuple[tuple[int, ...], str | None, str | None, bool]] = {
     "IMG_SIZE": ((1,), None, None, False),
 }
 
-#: (helper name, with bias) -> GLSL definition.  Sampling semantics of SPEC §8:
+#: (helper name, with bias) -> GLSL definition (docs/semantics.md, "Image helpers"):
 #: st = loc / size (by pixel) or loc (by norm); uv = st * rect.zw + rect.xy, y mirrored by flip.
 #: The renderer only binds whole GL_TEXTURE_2D textures stored bottom row first (rect
-#: (0, 0, 1, 1), flip false: SPEC §6's recommendation for a Python host), for which uv == st
+#: (0, 0, 1, 1), flip false), for which uv == st
 #: exactly -- x * 1 + 0 is exact in float -- so the helpers sample at st and leave rect and
 #: flip out: the same texels, and llvmpipe keeps its fast path for a plain
-#: texture(sampler, varying) (measured +10% for a 1080p filter).  The uniforms are still
+#: texture(sampler, varying).  The uniforms are still
 #: declared and set, for shaders that read them.
 HELPERS: dict[tuple[str, bool], str] = {
     ("VVSAMPLER_2DBYPIXEL", False): (
@@ -626,7 +626,7 @@ def _declarations(uniforms: Iterable[UniformDecl], varying: str) -> list[str]:
     lines: list[str] = []
     for u in uniforms:
         lines.append(f"uniform {u.glsl_type} {u.name};")
-        if u.name == "RENDERSIZE":  # SPEC §9 order: the varying follows RENDERSIZE
+        if u.name == "RENDERSIZE":  # the varying follows RENDERSIZE
             lines.append(f"{varying} vec2 isf_FragNormCoord;")
     return lines
 
