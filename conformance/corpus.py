@@ -8,7 +8,9 @@ max abs difference, share of pixels off by more than 2/255, PSNR.  A shader pass
 frame has >= 99% of its pixels within 2/255 (all channels).  Per-shader exceptions live only
 in ``conformance/known-differences.json``, each with a reason and evidence.
 
-Uses only the public API (``oi.Renderer``, ``oi.Context``).
+Uses only the public API (``oi.Renderer``, ``oi.Context``).  Run it with
+``python -m conformance --corpus`` (add ``--no-cases`` for the corpus alone); this module is
+a library of that command and imports nothing from it.
 """
 
 from __future__ import annotations
@@ -163,17 +165,3 @@ def summarise(results: list[ShaderResult], skipped: dict[str, str],
             "mismatch": sum(r.status == "mismatch" for r in results),
             "errors": sum(r.status == "error" for r in results),
             "skipped": len(skipped), "unexplained": unexplained, "stale_known_differences": stale}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Kept for ``python -m conformance.corpus`` (README): same as
-    ``python -m conformance --corpus --no-cases [options]``."""
-    import sys
-
-    from .__main__ import main as run
-
-    return run(["--corpus", "--no-cases", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
