@@ -34,7 +34,7 @@ SUFFIXES = {".py", ".md", ".fs", ".vs", ".json", ".sh", ".cfg", ".toml", ".txt"}
 
 CITATION = re.compile(r'docs/semantics\.md,\s+"([^"\n]+)"')
 #: citations of documents that are not in the repository ("SPEC §5", "DESIGN.md", "issue 9")
-OUTSIDE = re.compile(r"\bSPEC(?:\s*§|\s+\d|\s*/|\s+section)|\bDESIGN\b|\b[Ii]ssues? \d+")
+OUTSIDE = re.compile(r"\bSPEC(?:\s*§|\s+\d|\s*/|\s+section)|\bDESIGN\b|\b[Ii]ssues? \d+|§\s*\d")
 
 
 def _headings() -> list[str]:

@@ -29,7 +29,7 @@ def quiet_load(*args, **kwargs):
         return load(*args, **kwargs)
 
 
-# -- §2 header extraction ------------------------------------------------------------------------
+# -- header extraction (docs/semantics.md, "Files and the header") -------------------------------
 
 def test_header_found_anywhere_and_body_after_its_line() -> None:
     """First '/*' anywhere; body starts after the line holding '*/' (rest dropped)."""
@@ -95,7 +95,7 @@ def test_header_must_be_object() -> None:
         load(isf("[1, 2]"))
 
 
-# -- §3 metadata -----------------------------------------------------------------------------------
+# -- metadata (docs/semantics.md, "Files and the header") ------------------------------------------
 
 def test_metadata() -> None:
     """ISFVSN, VSN, DESCRIPTION, CREDIT, CATEGORIES (non-strings dropped)."""
@@ -113,7 +113,7 @@ def test_wrong_case_key_warns() -> None:
     assert doc.targets["a"].persistent is False
 
 
-# -- §5 inputs -------------------------------------------------------------------------------------
+# -- inputs (docs/semantics.md, "Inputs") ----------------------------------------------------------
 
 def test_inputs_parsed_in_order_and_unknown_type_skipped() -> None:
     """Declaration order kept; unknown TYPE skipped with a warning."""
@@ -151,7 +151,7 @@ def test_bad_input_names(inputs: list, fragment: str) -> None:
         load(isf({"INPUTS": inputs}))
 
 
-# -- §4 classification ---------------------------------------------------------------------------
+# -- classification (docs/semantics.md, "Files and the header") ----------------------------------
 
 @pytest.mark.parametrize("inputs, kind", [
     ([], "generator"),
@@ -169,7 +169,7 @@ def test_classification(inputs: list, kind: str) -> None:
     assert load(isf({"INPUTS": inputs})).kind == kind
 
 
-# -- §12 passes ------------------------------------------------------------------------------------
+# -- passes (docs/semantics.md, "Passes and targets") ----------------------------------------------
 
 def test_missing_passes_is_one_unnamed_pass() -> None:
     """Missing or empty PASSES ⇒ one unnamed pass."""
@@ -237,7 +237,7 @@ def test_passes_must_be_array() -> None:
         load(isf({"PASSES": {"TARGET": "a"}}))
 
 
-# -- §15 v1 ----------------------------------------------------------------------------------------
+# -- v1 (docs/semantics.md, "ISF v1 files") --------------------------------------------------------
 
 def test_v1_persistent_buffers_array_and_dict() -> None:
     """PERSISTENT_BUFFERS creates persistent targets used by PASSES."""
@@ -253,7 +253,7 @@ def test_v1_persistent_buffers_array_and_dict() -> None:
         load(isf({"PERSISTENT_BUFFERS": [3]}))
 
 
-# -- §14 IMPORTED ----------------------------------------------------------------------------------
+# -- IMPORTED (docs/semantics.md, "Imported images and paths") -------------------------------------
 
 def test_imported_dict_and_array(tmp_path: Path) -> None:
     """Dict form (explicit NAME overrides the key) and VVISF-GL's array form."""
@@ -299,7 +299,7 @@ def test_imported_errors(imported, fragment: str) -> None:
         load(isf({"IMPORTED": imported}))
 
 
-# -- §1 files --------------------------------------------------------------------------------------
+# -- files (docs/semantics.md, "Files and the header") ---------------------------------------------
 
 def test_vertex_sibling_base_name_rule(tmp_path: Path) -> None:
     """Path minus its last extension + .vs, then .vert."""
