@@ -58,6 +58,22 @@ class ResourceOwner(Protocol):
         """
 
 
+def _check_gl_version(gl_version: object) -> tuple[int, int]:
+    """``gl_version`` as asked for, or ResourceLimitError: the translation needs GLSL 330 core."""
+    if not (isinstance(gl_version, tuple) and len(gl_version) == 2
+            and all(isinstance(v, int) for v in gl_version) and gl_version >= (3, 3)):
+        raise ResourceLimitError(f"gl_version must be a (major, minor) tuple >= (3, 3), "
+                                 f"got {gl_version!r}: the ISF translation targets GLSL 330 core")
+    return gl_version
+
+
+def _driver_limits(gl: Any) -> tuple[int, frozenset[str]]:
+    """GL_MAX_TEXTURE_SIZE (pixels) and the extension names of the current context."""
+    count = int(gl.glGetIntegerv(gl.GL_NUM_EXTENSIONS))
+    return (int(gl.glGetIntegerv(gl.GL_MAX_TEXTURE_SIZE)),
+            frozenset(gl.glGetStringi(gl.GL_EXTENSIONS, i).decode("ascii", "replace") for i in range(count)))
+
+
 class Context:
     """A headless OpenGL 3.3+ core context on one backend (``egl``, ``osmesa``, ``cgl``).
 
@@ -68,13 +84,9 @@ class Context:
 
     def __init__(self, backend: str | None = None, *, gl_version: tuple[int, int] = (3, 3),
                  device: str | int | None = None) -> None:
-        if not (isinstance(gl_version, tuple) and len(gl_version) == 2
-                and all(isinstance(v, int) for v in gl_version) and gl_version >= (3, 3)):
-            raise ResourceLimitError(f"gl_version must be a (major, minor) tuple >= (3, 3), "
-                                     f"got {gl_version!r}: the ISF translation targets GLSL 330 core")
+        self.gl_version = _check_gl_version(gl_version)
         self._backend_cls = backends.load(backend)  # binds PyOpenGL's platform
         self.backend: str = self._backend_cls.name
-        self.gl_version = gl_version
         self.device = None if device is None else str(device)
         self._native: Any = None
         self._state = State.NEW
@@ -130,10 +142,7 @@ class Context:
         self._native.make_current()
         try:
             self.info = describe(self._native)
-            self.max_texture_size = int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE))
-            count = int(GL.glGetIntegerv(GL.GL_NUM_EXTENSIONS))
-            self.extensions = frozenset(GL.glGetStringi(GL.GL_EXTENSIONS, i).decode("ascii", "replace")
-                                        for i in range(count))
+            self.max_texture_size, self.extensions = _driver_limits(GL)
         finally:
             self._native.release()
         if not self.info.version:
