@@ -93,7 +93,7 @@ def test_isolated_frames_equal_in_process_frames(backend: str) -> None:
     with oi.Renderer(GRAD, (48, 32), backend=backend, draw_flipped=True) as local:
         local.set_inputs(level=0.25, inputImage=image)
         flipped = local.render(0.5, date=(2024, 1, 1, 0))
-        assert local._final_flip == "none"
+        assert local.readback.final_flip == "none"
     with oi.open_renderer(GRAD, size=(48, 32), isolate=True, timeout=20, draw_flipped=True) as r:
         assert r.draw_flipped      # passed on to the worker's Renderer
         r.set_inputs(level=0.25, inputImage=image)
@@ -229,7 +229,7 @@ def _concurrent_call_raises_thread_error(r, busy) -> None:
     def slow() -> None:
         try:
             r.render(0.0)
-        except BaseException as exc:   # reported to the main thread
+        except BaseException as exc:   # noqa: BLE001 - reported to the main thread
             failures.append(exc)
 
     r.set_inputs(n=300)

@@ -347,7 +347,7 @@ def test_every_row_flip_mode_agrees(shared_ctx) -> None:
     with oi.Renderer(src, (7, 6), context=shared_ctx, draw_flipped=True) as r:
         assert r.row_flip in FLIP_MODES and r.draw_flipped
         results["drawn upside down"] = r.render()
-        assert r._final_flip == "none"
+        assert r.readback.final_flip == "none"
         with pytest.raises(AttributeError):
             r.draw_flipped = False       # compiled into the program: fixed at construction
     with oi.Renderer(src, (7, 6), context=shared_ctx) as r:
@@ -355,7 +355,7 @@ def test_every_row_flip_mode_agrees(shared_ctx) -> None:
         for mode in modes:
             r.row_flip = mode
             results[mode] = r.render()
-            assert r._final_flip == mode
+            assert r.readback.final_flip == mode
             out = np.empty_like(results[mode])
             assert r.render(out=out) is out
             np.testing.assert_array_equal(out, results[mode])
@@ -402,7 +402,7 @@ def test_drawing_the_last_pass_upside_down_is_invisible_to_shaders(shared_ctx, n
             if "inputImage" in ORIENTATION_PROBES[name]:
                 r.set_inputs(inputImage=image)
             frames[flipped] = r.render(0.5)
-            assert r._final_flip == ("none" if flipped else r.row_flip)
+            assert r.readback.final_flip == ("none" if flipped else r.row_flip)
     assert frames[True].std() > 0
     diff = np.abs(frames[True].astype(int) - frames[False])
     assert diff.max() <= 1 and (diff == 0).mean() > 0.95
@@ -433,7 +433,7 @@ def test_custom_vertex_shader_is_drawn_upside_down_too(shared_ctx, tmp_path) -> 
     for flipped in (True, False):
         with oi.Renderer(fs, (6, 8), context=shared_ctx, draw_flipped=flipped) as r:
             frames[flipped] = r.render()
-            assert r._final_flip == ("none" if flipped else r.row_flip)
+            assert r.readback.final_flip == ("none" if flipped else r.row_flip)
     assert np.abs(frames[True].astype(int) - frames[False]).max() <= 1
     assert (frames[True][-2:] == 0).all() and (frames[True][:-2, :, 3] == 255).all()   # bottom uncovered
 
@@ -444,14 +444,14 @@ def test_odd_heights_and_persistent_last_passes_are_drawn_upright(shared_ctx) ->
     with oi.Renderer(FEEDBACK, (4, 4), context=shared_ctx) as r:
         assert not r.draw_flipped
         r.render()
-        assert r._final_flip == r.row_flip
+        assert r.readback.final_flip == r.row_flip
     with oi.Renderer(FEEDBACK, (4, 4), context=shared_ctx, draw_flipped=True) as r:
         r.render()
-        assert r._final_flip == r.row_flip         # read next frame: stays upright
+        assert r.readback.final_flip == r.row_flip         # read next frame: stays upright
     with oi.Renderer(isf({}, "void main() { gl_FragColor = vec4(gl_FragCoord.y / 5.0); }"),
                      (3, 5), context=shared_ctx, draw_flipped=True) as r:
         img = r.render()
-        assert r._final_flip == r.row_flip
+        assert r.readback.final_flip == r.row_flip
     assert img[0, 0, 0] > img[-1, 0, 0]
 
 

@@ -1,0 +1,180 @@
+"""Drawing one frame of an ISF document: the pass loop (docs/semantics.md, "Passes and targets").
+
+For each pass, in order: draw into a *fresh* pooled target (RGBA8, or RGBA32F for FLOAT) at
+the target's size (the last pass, and a pass without a TARGET, at the output size), with
+every sampler bound to the buffer it held before this pass; then the pass's TARGET names the
+new buffer (read-after-write within a frame; self-feedback reads the previous contents).  No
+blending.  A pass is cleared to (0,0,0,0) first only where a pixel could stay unwritten (a
+custom vertex shader, ``discard``): the full quad covers every pixel centre otherwise, so
+the clear would be invisible (docs/semantics.md, "Clearing, blending and alpha").  Temporary
+targets go back to the pool after the frame; one read before it is written this frame reads
+transparent black.
+
+Ownership: the quad's vertex array and buffer are created through the context's registry
+for the renderer and deleted by :meth:`FrameGraph.delete` (or with the context).  Threads:
+the context must be current on the calling thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..isf.document import Document, Target
+from ..isf.names import FLIP_UNIFORM
+from ..isf.translate import Translation
+from .pool import RenderTarget
+from .program import Program
+from .readback import FrameReadback
+from .targets import Targets, clear
+from .textures import InputTextures
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["QUAD", "FrameGraph"]
+
+#: Clip-space corners of the full quad, drawn as a triangle strip (custom .vs files
+#: such as "3d Rotate.vs" expect the four corners, as the reference host draws them).
+QUAD = np.array([-1, -1, 1, -1, -1, 1, 1, 1], np.float32)
+
+
+class FrameGraph:
+    """Draws a document's passes with a built :class:`Program`, reading input textures from
+    ``textures``, target sizes and persistent buffers from ``targets``, and the orientation
+    of each pass from ``readback``."""
+
+    def __init__(self, ctx: "Context", owner: object, document: Document, translation: Translation,
+                 textures: InputTextures, targets: Targets, readback: FrameReadback) -> None:
+        self.ctx = ctx
+        self.owner = owner
+        self.document = document
+        self.textures = textures
+        self.targets = targets
+        self.readback = readback
+        #: sampler names in texture-unit order (unit i = samplers[i])
+        self.samplers = document.image_names()
+        # Conservative: a `discard` in a comment also keeps the clear.
+        self.clear_passes = (document.vertex_source is not None
+                             or re.search(r"\bdiscard\b", translation.fragment) is not None)
+        self.vao = self.vbo = 0
+
+    def build(self, gl: Any, program: Program) -> None:
+        """For a new context generation: the quad geometry; samplers on fixed texture units."""
+        program.assign_units(gl, self.samplers)
+        ctx = self.ctx
+        self.vao = ctx.create("vertex_array", self.owner)
+        self.vbo = ctx.create("buffer", self.owner)
+        gl.glBindVertexArray(self.vao)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self.vbo)
+        gl.glBufferData(gl.GL_ARRAY_BUFFER, QUAD.nbytes, QUAD, gl.GL_STATIC_DRAW)
+        gl.glEnableVertexAttribArray(0)
+        gl.glVertexAttribPointer(0, 2, gl.GL_FLOAT, False, 0, None)
+        gl.glBindVertexArray(0)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, 0)
+
+    def draw(self, gl: Any, program: Program, sizes: Mapping[str, tuple[int, int]],
+             uniforms: Mapping[str, Any]) -> RenderTarget:
+        """Draw every pass; returns the last pass's target (release it with
+        :meth:`release_final` once read).  ``uniforms``: per-frame values by name (built-ins
+        and inputs); ``sizes``: every target's size this frame."""
+        gl.glUseProgram(program.name)
+        gl.glBindVertexArray(self.vao)
+        for name, value in uniforms.items():
+            program.set(gl, name, value)
+        self.textures.upload_dirty(gl)
+        temporary: dict[str, RenderTarget] = {}
+        final: RenderTarget | None = None
+        try:
+            for index, p in enumerate(self.document.passes):
+                final = self._draw_pass(gl, program, index, p.target, sizes, temporary)
+        finally:
+            self._unbind(gl)
+            last_target = self.document.passes[-1].target
+            for name, t in temporary.items():
+                if not (name == last_target and t is final):
+                    self.ctx.pool.release(t)
+        assert final is not None
+        return final
+
+    def _draw_pass(self, gl: Any, program: Program, index: int, target: str | None,
+                   sizes: Mapping[str, tuple[int, int]],
+                   temporary: dict[str, RenderTarget]) -> RenderTarget | None:
+        """Draw pass ``index`` into a fresh buffer and store it under its TARGET; returns the
+        buffer when this is the last pass."""
+        pool = self.ctx.pool
+        last = index == len(self.document.passes) - 1
+        target_def: Target | None = self.document.targets.get(target) if target else None
+        w, h = self.targets.size if last or target_def is None else sizes[target_def.name]
+        output = pool.acquire(w, h, "rgba32f" if target_def and target_def.float else "rgba8")
+        if self.clear_passes:
+            clear(gl, output)
+        else:
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, output.framebuffer)
+            gl.glViewport(0, 0, w, h)
+        program.set(gl, "PASSINDEX", index)
+        program.set(gl, "RENDERSIZE", (w, h))
+        flip = self.readback.orient(last, h, bool(target_def and target_def.persistent))
+        if flip is not None:   # the uniform exists only in a program built for it
+            program.set(gl, FLIP_UNIFORM, flip)
+        self._bind_samplers(gl, program, sizes, temporary)
+        gl.glDrawArrays(gl.GL_TRIANGLE_STRIP, 0, 4)
+        if target_def is None:
+            if not last:
+                pool.release(output)   # an unnamed non-last pass draws nowhere visible
+            return output if last else None
+        if target_def.persistent:
+            previous = self.targets.store(target_def.name, output)
+        else:
+            previous, temporary[target_def.name] = temporary.get(target_def.name), output
+        if previous is not None:
+            pool.release(previous)
+        return output if last else None
+
+    def _bind_samplers(self, gl: Any, program: Program, sizes: Mapping[str, tuple[int, int]],
+                       temporary: Mapping[str, RenderTarget]) -> None:
+        """Bind every sampler to its source, or to the buffer its target holds now."""
+        for unit, name in enumerate(self.samplers):
+            texture, size = self.textures.blank, (1, 1)
+            source = self.textures.get(name)
+            if source is not None:
+                texture, size = source.texture, source.size
+            else:
+                buffer = self.targets.persistent.get(name) or temporary.get(name)
+                if buffer is not None:
+                    texture, size = buffer.texture, (buffer.width, buffer.height)
+                elif name in sizes:
+                    size = sizes[name]        # unwritten temporary target: reads black
+            gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, texture)
+            program.set(gl, f"_{name}_imgSize", size)
+            program.set(gl, f"_{name}_imgRect", (0.0, 0.0, 1.0, 1.0))
+            program.set(gl, f"_{name}_flip", False)
+
+    def _unbind(self, gl: Any) -> None:
+        for unit in range(len(self.samplers)):
+            gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+        gl.glActiveTexture(gl.GL_TEXTURE0)
+        gl.glBindVertexArray(0)
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+
+    def release_final(self, final: RenderTarget) -> None:
+        """The last pass's buffer goes back to the pool unless it is a persistent buffer."""
+        last = self.document.passes[-1].target
+        if last is None or last not in self.targets.persistent:
+            self.ctx.pool.release(final)
+
+    def forget(self) -> None:
+        """The geometry's names died with their context."""
+        self.vao = self.vbo = 0
+
+    def delete(self) -> None:
+        """Delete the geometry now (the context current, its generation alive)."""
+        for kind, name in (("vertex_array", self.vao), ("buffer", self.vbo)):
+            if name:
+                self.ctx.delete(kind, name)
+        self.forget()
