@@ -5,7 +5,7 @@ needs a client-memory colour buffer to make a context current; this backend keep
 tiny 1x1 buffer alive for the life of the context (freeing it while current crashes
 Mesa) and all rendering goes to FBOs.
 
-Caveats measured here (see the project's notes): a double ``OSMesaDestroyContext`` or
+Caveats, found by trying them: a double ``OSMesaDestroyContext`` or
 ``OSMesaMakeCurrent`` on a destroyed context kills the process with SIGSEGV, and OSMesa
 does not stop two threads from making one context current.  Those are exactly the
 mistakes :class:`offscreen_isf.Context` rejects before this module is reached.
