@@ -60,9 +60,10 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..errors import InputError, ParseError
 from .inputs import SIZE_VARIABLE_TYPES, Input, parse_input
@@ -299,12 +300,12 @@ def _lenient(json_text: str) -> str:
     return "".join(out)
 
 
-class _NonFinite(ValueError):
-    pass
+class _NonFiniteError(ValueError):
+    """NaN / Infinity in the header (valid Python, not JSON); internal to :func:`_parse_json`."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise _NonFinite(name)
+    raise _NonFiniteError(name)
 
 
 def _json_loads(s: str) -> Any:
@@ -318,7 +319,7 @@ def _parse_json(h: _Header, text: str, path: str | None,
             line, col = _line_col(text, h.json_start + exc.pos)
             return ParseError(f"header is not valid JSON: {exc.msg}", path=path,
                               line=line, column=col)
-        if isinstance(exc, _NonFinite):
+        if isinstance(exc, _NonFiniteError):
             pos = src.find(str(exc))
             line, col = _line_col(text, h.json_start + max(pos, 0))
             return ParseError(f"header is not valid JSON: {exc} is not a JSON value", path=path,
@@ -448,9 +449,10 @@ class _Loader:
         inputs = self.inputs(top.get("INPUTS"))
         imported = self.imported(top.get("IMPORTED"))
         targets: dict[str, Target] = {}
-        self.persistent_buffers(top.get("PERSISTENT_BUFFERS"), targets)
-        passes = self.passes(top.get("PASSES"), targets)
-        self.check_size_variables(inputs, targets, passes)
+        pp = _PassesParser(self)
+        pp.persistent_buffers(top.get("PERSISTENT_BUFFERS"), targets)
+        passes = pp.passes(top.get("PASSES"), targets)
+        pp.check_size_variables(inputs, targets, passes)
 
         return Document(
             path=self.path, source=self.text, header=top, inputs=inputs, passes=passes,
@@ -569,7 +571,14 @@ class _Loader:
             out.append(Imported(name, p, resolved))
         return out
 
-    # -- passes / targets ---------------------------------------------------------------------
+
+class _PassesParser:
+    """PASSES, v1 PERSISTENT_BUFFERS and their size expressions, for one :class:`_Loader`
+    (whose error, warning and name-claiming rules it uses)."""
+
+    def __init__(self, loader: _Loader) -> None:
+        self.ld = loader
+
     def size(self, where: str, key: str, v: Any, default: str) -> SizeExpr:
         if v is None:
             return compile_size_expr(default)
@@ -579,7 +588,7 @@ class _Loader:
             loc = json.dumps(v) if isinstance(v, str) else None
             # column: inside the quoted string in the file (+1 for the quote)
             col_in_expr = (exc.column or 1)
-            err = self.error(f"{where}: {key}: {exc.message}", loc, extra_col=col_in_expr)
+            err = self.ld.error(f"{where}: {key}: {exc.message}", loc, extra_col=col_in_expr)
             raise err from None
 
     def persistent_buffers(self, v: Any, targets: dict[str, Target]) -> None:
@@ -590,19 +599,19 @@ class _Loader:
         elif isinstance(v, dict):
             items = list(v.items())
         else:
-            raise self.error(f"PERSISTENT_BUFFERS must be an array or an object, got {_show(v)}",
+            raise self.ld.error(f"PERSISTENT_BUFFERS must be an array or an object, got {_show(v)}",
                              '"PERSISTENT_BUFFERS"')
         for name, spec in items:
             where = f"PERSISTENT_BUFFERS {_show(name)}"
             if not isinstance(name, str):
-                raise self.error(f"PERSISTENT_BUFFERS entries must be names (strings), "
+                raise self.ld.error(f"PERSISTENT_BUFFERS entries must be names (strings), "
                                  f"got {_show(name)}", '"PERSISTENT_BUFFERS"')
             if not isinstance(spec, dict):
-                raise self.error(f"{where}: must map to an object with WIDTH/HEIGHT/FLOAT, "
+                raise self.ld.error(f"{where}: must map to an object with WIDTH/HEIGHT/FLOAT, "
                                  f"got {_show(spec)}", json.dumps(name))
-            self.check_keys(spec, ("WIDTH", "HEIGHT", "FLOAT"), where)
-            self.claim(name, where, where)
-            targets[name] = Target(name, True, _flag(where, "FLOAT", spec.get("FLOAT"), self.soft),
+            self.ld.check_keys(spec, ("WIDTH", "HEIGHT", "FLOAT"), where)
+            self.ld.claim(name, where, where)
+            targets[name] = Target(name, True, _flag(where, "FLOAT", spec.get("FLOAT"), self.ld.soft),
                                    self.size(where, "WIDTH", spec.get("WIDTH"), "$WIDTH"),
                                    self.size(where, "HEIGHT", spec.get("HEIGHT"), "$HEIGHT"))
 
@@ -610,22 +619,22 @@ class _Loader:
         if v is None or v == []:
             return [Pass(0, None)]
         if not isinstance(v, list):
-            raise self.error(f"PASSES must be an array, got {_show(v)}", '"PASSES"')
+            raise self.ld.error(f"PASSES must be an array, got {_show(v)}", '"PASSES"')
         out: list[Pass] = []
         for i, spec in enumerate(v):
             where = f"PASSES[{i}]"
             if not isinstance(spec, dict):
-                raise self.error(f"{where} must be an object, got {_show(spec)}", '"PASSES"')
-            self.check_keys(spec, _PASS_KEYS, where)
+                raise self.ld.error(f"{where} must be an object, got {_show(spec)}", '"PASSES"')
+            self.ld.check_keys(spec, _PASS_KEYS, where)
             name = spec.get("TARGET")
             if name is not None and not isinstance(name, str):
                 # VVISF-GL: a non-string TARGET makes an unnamed pass
-                self.soft(f"{where}: TARGET must be a string, got {_show(name)}", '"TARGET"')
+                self.ld.soft(f"{where}: TARGET must be a string, got {_show(name)}", '"TARGET"')
                 name = None
             if name == "":
                 name = None  # an empty TARGET names nothing: render to the output
-            persistent = _flag(where, "PERSISTENT", spec.get("PERSISTENT"), self.soft)
-            is_float = _flag(where, "FLOAT", spec.get("FLOAT"), self.soft)
+            persistent = _flag(where, "PERSISTENT", spec.get("PERSISTENT"), self.ld.soft)
+            is_float = _flag(where, "FLOAT", spec.get("FLOAT"), self.ld.soft)
             wexpr = self.size(where, "WIDTH", spec["WIDTH"], "") if "WIDTH" in spec else None
             hexpr = self.size(where, "HEIGHT", spec["HEIGHT"], "") if "HEIGHT" in spec else None
             if name is not None:
@@ -639,10 +648,10 @@ class _Loader:
                     old.height = hexpr or old.height
                     persistent = True
                 elif old is not None:
-                    raise self.error(f"{where_t}: duplicate TARGET \"{name}\" (a non-persistent "
+                    raise self.ld.error(f"{where_t}: duplicate TARGET \"{name}\" (a non-persistent "
                                      "target can be written by one pass only)", json.dumps(name))
                 else:
-                    self.claim(name, where, where_t)
+                    self.ld.claim(name, where, where_t)
                     targets[name] = Target(name, persistent, is_float,
                                            wexpr or compile_size_expr("$WIDTH"),
                                            hexpr or compile_size_expr("$HEIGHT"))
@@ -662,12 +671,11 @@ class _Loader:
                 continue
             unknown = sorted(e.variables - allowed)
             if unknown:
-                raise self.error(
+                raise self.ld.error(
                     f"{where}: size expression {e.source!r} uses unknown variable "
                     f"${unknown[0]} (allowed: $WIDTH, $HEIGHT and event/bool/long/float inputs: "
                     f"{', '.join('$' + a for a in sorted(allowed - {'WIDTH', 'HEIGHT'})) or 'none'})",
                     json.dumps(e.source))
-
 
 def _classify(inputs: list[Input]) -> str:
     types = {i.name: i.type for i in inputs}
