@@ -229,7 +229,8 @@ class RenderSettings:
     def in_process(self) -> RenderSettings:
         """These settings for the renderer that draws in process (an isolated renderer's
         worker): ``isolate`` off, the isolation options back at their defaults."""
-        return dataclasses.replace(self, isolate=False, **{f.name: f.default for f in ISOLATION_FIELDS})
+        defaults: dict[str, Any] = {f.name: f.default for f in ISOLATION_FIELDS}
+        return dataclasses.replace(self, isolate=False, **defaults)
 
     def options(self) -> dict[str, Any]:
         """The settings as keyword options (``from_options(**s.options()) == s``)."""

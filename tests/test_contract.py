@@ -14,8 +14,14 @@ import numpy as np
 import pytest
 
 import offscreen_isf as oi
-from offscreen_isf.contract import (DEFAULT_TIMEOUT, FIELD_NAMES, RenderSettings, RendererProtocol,
-                                    check_time, cli_fields)
+from offscreen_isf.contract import (
+    DEFAULT_TIMEOUT,
+    FIELD_NAMES,
+    RendererProtocol,
+    RenderSettings,
+    check_time,
+    cli_fields,
+)
 
 
 def test_defaults_and_normalisation() -> None:

@@ -121,7 +121,7 @@ def test_renderer_allow_paths_and_input_root(tree: dict[str, Path], ctx: oi.Cont
 def test_isolated_renderer_confines_too(tree: dict[str, Path]) -> None:
     escapes(tree)
     with pytest.raises(ParseError):
-        oi.Renderer(shader(tree["shaders"], "../outside/secret.png"), (4, 4), isolate=True)
-    with oi.Renderer(shader(tree["shaders"], "linkdir/secret.png"), (4, 4), isolate=True,
-                     timeout=20, allow_paths=[tree["outside"]]) as r:
+        oi.open_renderer(shader(tree["shaders"], "../outside/secret.png"), size=(4, 4), isolate=True)
+    with oi.open_renderer(shader(tree["shaders"], "linkdir/secret.png"), size=(4, 4), isolate=True,
+                          timeout=20, allow_paths=[tree["outside"]]) as r:
         assert r.render(0.0)[0, 0, 1] == 250

@@ -47,9 +47,11 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..contract import RendererProtocol, RenderSettings
 from ..errors import InputError, OutputError, UsageError
 from ..media.output import frame_is_complete, write_frame
 from ..media.video import VIDEO_SUFFIXES, VideoFrames, VideoWriter
+from .factory import open_renderer
 
 __all__ = ["RenderOptions", "parse_frames", "History", "history_of",
            "plan_frames", "parse_value", "frame_pattern", "run_render", "output_dtype", "run_date",
@@ -209,12 +211,15 @@ class Feeds:
             from ..media.images import load_image  # noqa: PLC0415
 
             _check_pattern(pattern, "--image")
-            self.dynamic[inp.name] = lambda n, t, p=pattern, name=inp.name: load_image(
-                p % n, what=f'--image {name} (frame {n})')
+            name = inp.name
+
+            def numbered(n: int, t: float) -> np.ndarray:
+                return load_image(pattern % n, what=f'--image {name} (frame {n})')
+            self.dynamic[name] = numbered
         elif Path(path).suffix.lower() in self.VIDEO_IN:
             video = VideoFrames(path)
             self._videos.append(video)
-            self.dynamic[inp.name] = lambda n, t, v=video: v.frame(n)
+            self.dynamic[inp.name] = lambda n, t: video.frame(n)
         else:
             from ..media.images import load_image  # noqa: PLC0415
 
@@ -341,10 +346,10 @@ def _sweep_temporaries(paths: Sequence[str]) -> int:
 
 @dataclass
 class RenderOptions:
-    """Everything ``offscreen-isf render`` was asked to do (see the CLI's ``--help``)."""
+    """Everything ``offscreen-isf render`` was asked to do (see the CLI's ``--help``): the job
+    (frames, inputs, outputs) here, the renderer's options in ``settings``."""
 
     shader: str
-    size: tuple[int, int] = (1920, 1080)
     output: str = "out/frame.png"
     frames: tuple[int, int] = (0, 0)
     fps: float = 30.0
@@ -353,7 +358,6 @@ class RenderOptions:
     images: list[str] = field(default_factory=list)
     audios: list[str] = field(default_factory=list)
     dtype: str | None = None             # None, "uint8" or "float32"
-    backend: str | None = None
     preroll: int | None = None           # None: the chunk rule
     resume: bool = False
     jobs: int = field(default_factory=lambda: default_jobs())
@@ -365,14 +369,8 @@ class RenderOptions:
     pix_fmt: str | None = None
     video_args: list[str] = field(default_factory=list)
     progress: bool | None = None         # None: only on a TTY; False: never
-    # untrusted shaders (SECURITY.md): worker process, limits, file confinement
-    isolate: bool = False
-    timeout: float | None = None         # per-frame seconds with isolate (None: 30)
-    max_size: tuple[int, int] | None = None
-    memory_budget: str | None = None
-    root: str | None = None              # --image/--audio/--set paths must resolve inside it
-    allow_paths: list[str] = field(default_factory=list)   # extra folders for IMPORTED
-    draw_flipped: bool = False           # Renderer.draw_flipped: faster, not bit-exact
+    #: every renderer option (size, backend, limits, paths, isolation ...), passed on whole
+    settings: RenderSettings = field(default_factory=lambda: RenderSettings(size=(1920, 1080)))
 
 
 def default_jobs() -> int:
@@ -413,7 +411,7 @@ def job_inputs(opts: RenderOptions, doc: Any) -> tuple[dict[str, Any], Feeds]:
     """The run's fixed input values (``--set``) and its :class:`Feeds` (images, sequences,
     videos, audio).  The caller closes the feeds."""
     values: dict[str, Any] = {}
-    feeds = Feeds(opts.root)
+    feeds = Feeds(opts.settings.input_root)
     try:
         for name, text in _assignments(opts.sets, "--set"):
             inp = doc.input(name)
@@ -433,7 +431,7 @@ def job_inputs(opts: RenderOptions, doc: Any) -> tuple[dict[str, Any], Feeds]:
     return values, feeds
 
 
-def start_plan(r: Any, doc: Any, values: dict[str, Any], feeds: Feeds,
+def start_plan(r: RendererProtocol, doc: Any, values: dict[str, Any], feeds: Feeds,
                plan: Sequence[tuple[int, bool]]) -> None:
     """Set a renderer's inputs for ``plan``: the fixed values and still images; events fire
     on frame 0 of the run only, so they are switched off when the plan starts later."""
@@ -442,8 +440,8 @@ def start_plan(r: Any, doc: Any, values: dict[str, Any], feeds: Feeds,
         r.set_inputs(**{i.name: False for i in doc.inputs if i.type == "event"})
 
 
-def draw_plan(r: Any, plan: Iterable[tuple[int, bool]], *, fps: float, offset: float,
-              date: _dt.datetime, dtype: str, feeds: Feeds) -> Iterable[tuple[int, bool, np.ndarray]]:
+def draw_plan(r: RendererProtocol, plan: Iterable[tuple[int, bool]], *, fps: float, offset: float,
+              date: _dt.datetime | None, dtype: str, feeds: Feeds) -> Iterable[tuple[int, bool, np.ndarray]]:
     """Draw ``plan`` (from :func:`plan_frames`) on renderer ``r``; yields (frame, write?,
     pixels) per drawn frame.  Frame ``n`` is drawn at ``offset + n / fps`` with FRAMEINDEX
     ``n``; per-frame inputs come from ``feeds``."""
@@ -456,107 +454,139 @@ def draw_plan(r: Any, plan: Iterable[tuple[int, bool]], *, fps: float, offset: f
         yield frame, write, r.render(t, date, dtype=dtype)
 
 
+@dataclass
+class _Job:
+    """One run, planned: what to draw, where it goes, and the summary being filled in."""
+
+    doc: Any
+    kind: str                                # output_kind(): "images", "video" or "raw"
+    dtype: str
+    paths: dict[int, str]                    # image outputs: frame -> file
+    plan: list[tuple[int, bool]]             # plan_frames(): (frame, write?)
+    date: _dt.datetime
+    summary: dict[str, Any]
+
+
+def _complete_frames(opts: RenderOptions, kind: str, paths: dict[int, str], frames: Sequence[int],
+                     dtype: str) -> set[int]:
+    """``--resume``: the frames whose output is already complete (none without it)."""
+    if not opts.resume:
+        return set()
+    if kind == "raw":
+        raise UsageError("--resume needs files to check: not with -o -")
+    if kind == "images":
+        _sweep_temporaries(list(paths.values()))
+        return {f for f, p in paths.items() if frame_is_complete(p, opts.settings.size, dtype)}
+    # videos are renamed into place only when whole
+    return set(frames) if Path(opts.output).is_file() else set()
+
+
+def _plan_job(opts: RenderOptions) -> _Job:
+    """Load the shader, find what is already done (``--resume``) and plan what to draw."""
+    from ..isf.document import load  # noqa: PLC0415
+
+    doc = load(opts.shader, allow_paths=opts.settings.allow_paths)
+    history = history_of(doc)
+    dtype = output_dtype(doc, opts.dtype)
+    kind = output_kind(opts.output)
+    first, final = opts.frames
+    frames = list(range(first, final + 1))
+    pattern = frame_pattern(opts.output, len(frames) > 1) if kind == "images" else opts.output
+    paths = {f: (pattern % f if "%" in pattern else pattern) for f in frames} if kind == "images" else {}
+    complete = _complete_frames(opts, kind, paths, frames, dtype)
+    plan = plan_frames([f for f in frames if f not in complete], history, opts.preroll)
+    date = run_date(opts)
+    summary: dict[str, Any] = {
+        "shader": str(opts.shader), "output": opts.output if kind != "images" else pattern,
+        "kind": kind, "size": list(opts.settings.size), "fps": opts.fps, "frames": [first, final],
+        "dtype": dtype, "date": date.isoformat(timespec="seconds"),
+        "history": {"persistent": history.persistent, "frameindex": history.frameindex,
+                    "timedelta": history.timedelta},
+        "written": 0, "skipped": len(complete), "prerolled": sum(not wr for _, wr in plan),
+        "rendered": len(plan), "backend": None, "renderer": None, "seconds": 0.0, "frames_per_second": 0.0,
+    }
+    return _Job(doc, kind, dtype, paths, plan, date, summary)
+
+
 def run_render(opts: RenderOptions, stream: BinaryIO | None = None) -> dict[str, Any]:
     """Render ``opts`` and write its outputs; returns the summary ``--json`` prints.
 
     Raises :class:`UsageError`, the library's :class:`ISFError` subclasses, or
     :class:`OutputError`.  Partial outputs are never left under final names.
     """
-    from tqdm import tqdm  # noqa: PLC0415
-
-    from ..isf.document import load  # noqa: PLC0415
-
     started = _time.perf_counter()
-    doc = load(opts.shader, allow_paths=tuple(opts.allow_paths))
-    history = history_of(doc)
-    dtype = output_dtype(doc, opts.dtype)
-    kind = output_kind(opts.output)
-    first, final = opts.frames
-    frames = list(range(first, final + 1))
-    w, h = opts.size
-    values, feeds = job_inputs(opts, doc)
-
-    # what is already done (--resume) and what must be drawn
-    pattern = frame_pattern(opts.output, len(frames) > 1) if kind == "images" else opts.output
-    paths = {f: (pattern % f if "%" in pattern else pattern) for f in frames} if kind == "images" else {}
-    complete: set[int] = set()
-    if opts.resume:
-        if kind == "raw":
-            raise UsageError("--resume needs files to check: not with -o -")
-        if kind == "images":
-            _sweep_temporaries(list(paths.values()))
-            complete = {f for f, p in paths.items() if frame_is_complete(p, opts.size, dtype)}
-        elif Path(opts.output).is_file():       # videos are renamed into place only when whole
-            complete = set(frames)
-    plan = plan_frames([f for f in frames if f not in complete], history, opts.preroll)
-    summary: dict[str, Any] = {
-        "shader": str(opts.shader), "output": opts.output if kind != "images" else pattern,
-        "kind": kind, "size": [w, h], "fps": opts.fps, "frames": [first, final], "dtype": dtype,
-        "date": run_date(opts).isoformat(timespec="seconds"),
-        "history": {"persistent": history.persistent, "frameindex": history.frameindex,
-                    "timedelta": history.timedelta},
-        "written": 0, "skipped": len(complete), "prerolled": sum(not wr for _, wr in plan),
-        "rendered": len(plan), "backend": None, "renderer": None, "seconds": 0.0, "frames_per_second": 0.0,
-    }
-    date = _dt.datetime.fromisoformat(summary["date"])
-    if not plan:
+    job = _plan_job(opts)
+    values, feeds = job_inputs(opts, job.doc)   # checked even when nothing is left to draw
+    try:
+        if job.plan:
+            _draw_job(opts, job, values, feeds, stream)
+    finally:
         feeds.close()
-        summary["seconds"] = round(_time.perf_counter() - started, 3)
-        return summary
+    job.summary["seconds"] = round(_time.perf_counter() - started, 3)
+    return job.summary
 
-    from ..gl.renderer import Renderer  # noqa: PLC0415 - imports OpenGL: only when drawing
 
-    encoder = Encoder(opts.jobs, ordered=kind != "images")
+def _draw_job(opts: RenderOptions, job: _Job, values: dict[str, Any], feeds: Feeds,
+              stream: BinaryIO | None) -> None:
+    """Draw ``job.plan`` on a renderer built from ``opts.settings`` and write its frames."""
+    encoder = Encoder(opts.jobs, ordered=job.kind != "images")
     writer: VideoWriter | None = None
     ok = False
     try:
-        safety: dict[str, Any] = dict(max_size=opts.max_size, memory_budget=opts.memory_budget,
-                                      input_root=opts.root, draw_flipped=opts.draw_flipped)
-        if opts.isolate:
-            safety.update(isolate=True, timeout=30.0 if opts.timeout is None else opts.timeout)
-        with Renderer(doc, opts.size, backend=opts.backend, **safety) as r:
-            start_plan(r, doc, values, feeds, plan)
-            summary["backend"], summary["renderer"] = r.context.backend, r.context.info.renderer
+        with open_renderer(job.doc, opts.settings) as r:
+            start_plan(r, job.doc, values, feeds, job.plan)
+            info = r.context.info
+            job.summary["backend"], job.summary["renderer"] = r.context.backend, info.renderer if info else None
             r.compile()
-            if kind == "video":
-                writer = VideoWriter(Path(opts.output), opts.size, opts.fps, codec=opts.codec,
+            if job.kind == "video":
+                writer = VideoWriter(Path(opts.output), opts.settings.size, opts.fps, codec=opts.codec,
                                      pix_fmt=opts.pix_fmt, crf=opts.crf, preset=opts.preset,
                                      extra=list(opts.video_args)).open()
-            out = stream if stream is not None else sys.stdout.buffer
-
-            def emit(frame: int, pixels: np.ndarray) -> None:
-                if kind == "images":
-                    encoder.submit(_write_image, paths[frame], pixels, opts.png_level)
-                elif kind == "video":
-                    encoder.submit(writer.write, pixels)
-                else:
-                    encoder.submit(_write_raw, out, pixels)
-
-            bar = tqdm(total=len(plan), unit="frame", desc="render", disable=_bar_disabled(opts),
-                       file=sys.stderr, dynamic_ncols=True)
-            t0 = _time.perf_counter()
-            try:
-                for frame, write, pixels in draw_plan(r, plan, fps=opts.fps, offset=opts.offset,
-                                                      date=date, dtype=dtype, feeds=feeds):
-                    if write:
-                        emit(frame, pixels)
-                        summary["written"] += 1
-                    bar.update(1)
-                encoder.drain()
-            finally:
-                bar.close()
+            _draw_frames(r, opts, job, feeds, encoder, _emitter(opts, job, encoder, writer, stream))
             if writer is not None:
                 writer.close()
-            elapsed = _time.perf_counter() - t0
-            summary["frames_per_second"] = round(len(plan) / elapsed, 2) if elapsed > 0 else 0.0
         ok = True
     finally:
         encoder.shutdown(cancel=not ok)
         if writer is not None and not ok:
             writer.abort()
-        feeds.close()
-    summary["seconds"] = round(_time.perf_counter() - started, 3)
-    return summary
+
+
+def _emitter(opts: RenderOptions, job: _Job, encoder: Encoder, writer: VideoWriter | None,
+             stream: BinaryIO | None) -> Callable[[int, np.ndarray], None]:
+    """What to do with a written frame: queue its image file, video frame or raw bytes."""
+    out = stream if stream is not None else sys.stdout.buffer
+
+    def emit(frame: int, pixels: np.ndarray) -> None:
+        if job.kind == "images":
+            encoder.submit(_write_image, job.paths[frame], pixels, opts.png_level)
+        elif writer is not None:
+            encoder.submit(writer.write, pixels)
+        else:
+            encoder.submit(_write_raw, out, pixels)
+    return emit
+
+
+def _draw_frames(r: RendererProtocol, opts: RenderOptions, job: _Job, feeds: Feeds, encoder: Encoder,
+                 emit: Callable[[int, np.ndarray], None]) -> None:
+    """The drawing loop, with a progress bar; fills in written frames and frames per second."""
+    from tqdm import tqdm  # noqa: PLC0415
+
+    bar = tqdm(total=len(job.plan), unit="frame", desc="render", disable=_bar_disabled(opts),
+               file=sys.stderr, dynamic_ncols=True)
+    t0 = _time.perf_counter()
+    try:
+        for frame, write, pixels in draw_plan(r, job.plan, fps=opts.fps, offset=opts.offset,
+                                              date=job.date, dtype=job.dtype, feeds=feeds):
+            if write:
+                emit(frame, pixels)
+                job.summary["written"] += 1
+            bar.update(1)
+        encoder.drain()
+    finally:
+        bar.close()
+    elapsed = _time.perf_counter() - t0
+    job.summary["frames_per_second"] = round(len(job.plan) / elapsed, 2) if elapsed > 0 else 0.0
 
 
 def _write_raw(out: BinaryIO, pixels: np.ndarray) -> None:

@@ -37,9 +37,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ..contract import RenderSettings, cli_fields
+from ..errors import (
+    BackendError,
+    CompileError,
+    InputError,
+    ISFError,
+    LifecycleError,
+    OutputError,
+    ParseError,
+    RenderCrashed,
+    RenderError,
+    RenderTimeout,
+    ResourceLimitError,
+    UsageError,
+)
 from .batch import RenderOptions
-from ..errors import (BackendError, CompileError, InputError, ISFError, LifecycleError, OutputError,
-                     ParseError, RenderCrashed, RenderError, RenderTimeout, ResourceLimitError, UsageError)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_SHADER, EXIT_BACKEND, EXIT_INPUT, EXIT_IO = 3, 4, 5, 6
@@ -142,8 +155,6 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
         frames, offset = parse_frames(args.frames), args.time or 0.0
     else:                                   # one frame: at --time (default 0)
         frames, offset = (0, 0), args.time or 0.0
-    if args.timeout is not None and (not args.isolate or args.timeout <= 0):
-        raise UsageError("--timeout needs --isolate and a positive number of seconds")
     if args.preroll is not None and args.preroll < 0:
         raise UsageError("--preroll must be >= 0")
     if args.jobs is not None and args.jobs < 0:
@@ -155,16 +166,26 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
         except ValueError:
             raise UsageError(f"--date takes YYYY-MM-DD[THH:MM:SS] or 'now', got {args.date!r}") from None
     return RenderOptions(
-        shader=args.shader, size=args.size, output=args.output, frames=frames, fps=fps, offset=offset,
+        shader=args.shader, output=args.output, frames=frames, fps=fps, offset=offset,
         sets=list(args.sets), images=list(args.images), audios=list(args.audios), dtype=args.dtype,
-        backend=args.backend, preroll=args.preroll, resume=args.resume,
+        preroll=args.preroll, resume=args.resume,
         jobs=default_jobs() if args.jobs is None else args.jobs, png_level=args.png_level, date=date,
         codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt,
         video_args=[a for v in args.video_args for a in shlex.split(v)],
-        progress=False if args.quiet else None,
-        isolate=args.isolate, timeout=args.timeout, max_size=args.max_size,
-        memory_budget=args.memory_budget, root=args.root, allow_paths=list(args.allow_paths),
-        draw_flipped=args.draw_flipped)
+        progress=False if args.quiet else None, settings=_render_settings(args))
+
+
+def _render_settings(args: argparse.Namespace) -> RenderSettings:
+    """One :class:`RenderSettings` from the renderer flags that were given; a contradiction
+    (``--timeout`` without ``--isolate``) or a bad value is a usage error."""
+    given = {name: getattr(args, name) for name, _ in cli_fields()
+             if getattr(args, name) not in (None, False, [])}
+    if "timeout" in given and (not args.isolate or given["timeout"] <= 0):
+        raise UsageError("--timeout needs --isolate and a positive number of seconds")
+    try:
+        return RenderSettings.from_options(**given)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -197,7 +218,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         if summary["prerolled"]:
             parts.append(f"{summary['prerolled']} pre-rolled")
         engine = f" with {summary['backend']}: {summary['renderer']}" if summary["backend"] else ""
-        print(f"{what} -> {where} ({opts.size[0]}x{opts.size[1]}; {', '.join(parts)}){engine}",
+        print(f"{what} -> {where} ({opts.settings.size[0]}x{opts.settings.size[1]}; {', '.join(parts)}){engine}",
               file=sys.stderr if args.output == "-" else sys.stdout)
     return EXIT_OK
 
@@ -257,7 +278,7 @@ def _shader_files(paths: Sequence[str]) -> list[Path]:
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..gl.context import Context  # noqa: PLC0415
     from ..isf.document import load  # noqa: PLC0415
-    from ..gl.renderer import Renderer  # noqa: PLC0415
+    from .factory import open_renderer  # noqa: PLC0415
 
     files = _shader_files(args.paths)
     results = []
@@ -268,11 +289,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             try:
                 doc = load(f)
                 if ctx is not None:
-                    r = Renderer(doc, (64, 64), context=ctx)
-                    try:
+                    with open_renderer(doc, size=(64, 64), context=ctx) as r:
                         r.compile()
-                    finally:
-                        r.release()
             except ISFError as exc:
                 entry.update(ok=False, error=f"{type(exc).__name__}: {exc}")
             results.append(entry)
@@ -295,16 +313,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if failed == 0 else EXIT_FAIL
 
 
-def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None:
-    p.add_argument("shader", help="the .fs file")
-    out = p.add_argument_group("output")
+#: CliFlag.kind (offscreen_isf.contract) -> how argparse reads the flag, and its default
+_FLAG_KINDS: dict[str, tuple[dict[str, Any], Any]] = {
+    "switch": ({"action": "store_true"}, False),
+    "size": ({"type": _size}, None),
+    "seconds": ({"type": float}, None),
+    "text": ({}, None),
+    "paths": ({"action": "append"}, []),
+}
+
+
+def _add_settings_arguments(groups: dict[str, Any]) -> None:
+    """One flag per :class:`~offscreen_isf.contract.RenderSettings` field that declares one
+    (the field's ``metadata["cli"]``): a new renderer option gets its flag from its field."""
+    for name, flag in cli_fields():
+        kwargs, default = _FLAG_KINDS[flag.kind]
+        extra = {"metavar": flag.metavar} if flag.metavar else {}
+        groups[flag.group].add_argument(flag.flag, dest=name, help=flag.help, **kwargs, **extra,
+                                        default=flag.default if flag.default is not None else default)
+
+
+def _add_output_arguments(out: Any) -> None:
     out.add_argument("-o", "--output", default="out/frame.png", metavar="PATH",
                      help="an image (.png; .tif/.tiff = float RGBA TIFF with --float), a numbered "
                           "sequence (out/f_%%05d.png or out/f_#####.png: the absolute frame number), "
                           "a video (.mp4 .mov .webm .mkv) or - for raw RGBA frames on stdout "
                           "(default: %(default)s; several frames without a number field get _%%04d)")
-    out.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH",
-                     help="output size in pixels (default: 1920x1080)")
     out.add_argument("--float", dest="dtype", action="store_const", const="float32", default=None,
                      help="float readback: 16-bit PNG, 32-bit float TIFF, float32 raw (default: "
                           "8-bit unless the last pass is FLOAT)")
@@ -316,12 +350,9 @@ def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None
                           "0 = encode inline)")
     out.add_argument("--png-level", type=int, default=6, choices=range(10), metavar="0-9",
                      help="PNG zlib compression level (default: 6; 1 is several times faster)")
-    out.add_argument("--draw-flipped", action="store_true",
-                     help="draw the last pass upside down so frames need no flip on readback: "
-                          "faster (~0.5 ms per 1080p frame on llvmpipe), but not bit-exact: "
-                          "interpolated coordinates round differently in the last bit, which "
-                          "hash-noise shaders amplify (default: off, matches the reference)")
-    when = p.add_argument_group("frames and time (TIME = frame / fps exactly)")
+
+
+def _add_time_arguments(when: Any) -> None:
     when.add_argument("--time", type=float, default=None, metavar="T",
                       help="TIME in seconds of a single frame; with --frames/--duration, an offset "
                            "added to every frame's TIME (default: 0)")
@@ -336,7 +367,9 @@ def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None
     when.add_argument("--date", default=None, metavar="ISO",
                       help="DATE for every frame, YYYY-MM-DD[THH:MM:SS] (default: the run's start; "
                            "pin it on farms when a shader reads DATE)")
-    val = p.add_argument_group("inputs")
+
+
+def _add_input_arguments(val: Any) -> None:
     val.add_argument("--set", "-i", "--input", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                      help="set an input, typed by the shader: level=0.3, on=true, mode=2 or a label, "
                           "tint=1,0.5,0[,1] or tint=#ff8800, center=0.5,0.5, img=photo.png (repeatable)")
@@ -345,7 +378,9 @@ def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None
                           "file n) or a video (frame n reads video frame n) (repeatable)")
     val.add_argument("--audio", dest="audios", action="append", default=[], metavar="NAME=FILE.wav",
                      help="an audio/audioFFT input: per frame, the samples starting at TIME (repeatable)")
-    vid = p.add_argument_group("video (ffmpeg from imageio-ffmpeg)")
+
+
+def _add_video_arguments(vid: Any) -> None:
     vid.add_argument("--codec", default=None, help="encoder (default by suffix: mp4 libx264, mov prores_ks "
                                                      "4444, webm libvpx-vp9, mkv ffv1)")
     vid.add_argument("--crf", type=int, default=None, help="quality, lower is better (x264 default 18, vp9 30)")
@@ -353,21 +388,9 @@ def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None
     vid.add_argument("--pix-fmt", default=None, help="output pixel format (default by suffix, e.g. yuv420p)")
     vid.add_argument("--video-arg", dest="video_args", action="append", default=[], metavar="ARGS",
                      help="extra ffmpeg output arguments, shell-split (repeatable): --video-arg='-tune film'")
-    safe = p.add_argument_group("untrusted shaders (see SECURITY.md)")
-    safe.add_argument("--isolate", action="store_true",
-                      help="render in a worker process: a hang or crash costs one error, not the run")
-    safe.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                      help="per-frame deadline with --isolate (default: 30)")
-    safe.add_argument("--max-size", type=_size, default=None, metavar="WxH",
-                      help="cap for the output and every target (default: GL_MAX_TEXTURE_SIZE)")
-    safe.add_argument("--memory-budget", default=None, metavar="BYTES",
-                      help="render-target memory per frame, e.g. 512M or 2G "
-                           "(default: $OFFSCREEN_ISF_MEMORY_BUDGET, else half the available memory)")
-    safe.add_argument("--root", default=None, metavar="DIR",
-                      help="--image/--audio/--set file paths must resolve inside DIR (symlinks followed)")
-    safe.add_argument("--allow-path", dest="allow_paths", action="append", default=[], metavar="DIR",
-                      help="extra folder IMPORTED images may come from (repeatable; default: the shader's folder)")
-    farm = p.add_argument_group("distributed (dask; pip install 'offscreen-isf[dask]'; see docs/distributed.md)")
+
+
+def _add_farm_arguments(farm: Any) -> None:
     farm.add_argument("--workers", type=int, default=None, metavar="N",
                       help="render across N local worker processes (a dask LocalCluster on 127.0.0.1)")
     farm.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -378,11 +401,35 @@ def _add_render_arguments(p: argparse.ArgumentParser, backend_help: str) -> None
     farm.add_argument("--stream", action="store_true",
                       help="workers send encoded frames back and this process writes them "
                            "(default: workers write -o themselves; it must be on a shared filesystem)")
-    run = p.add_argument_group("run")
-    run.add_argument("--backend", default=None, help=backend_help)
+
+
+def _add_run_arguments(run: Any) -> None:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line")
     run.add_argument("--json", action="store_true",
                      help="print a JSON summary (frames written/skipped/pre-rolled, timing, backend)")
+
+
+#: the render subcommand's --help sections, in order, and what each holds besides the
+#: renderer options that name it (contract.CliFlag.group)
+_RENDER_GROUPS: tuple[tuple[str, Any], ...] = (
+    ("output", _add_output_arguments),
+    ("frames and time (TIME = frame / fps exactly)", _add_time_arguments),
+    ("inputs", _add_input_arguments),
+    ("video (ffmpeg from imageio-ffmpeg)", _add_video_arguments),
+    ("untrusted shaders (see SECURITY.md)", None),
+    ("distributed (dask; pip install 'offscreen-isf[dask]'; see docs/distributed.md)", _add_farm_arguments),
+    ("run", _add_run_arguments),
+)
+
+
+def _add_render_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shader", help="the .fs file")
+    groups: dict[str, Any] = {}
+    for title, add in _RENDER_GROUPS:
+        groups[title] = p.add_argument_group(title)
+        if add is not None:
+            add(groups[title])
+    _add_settings_arguments(groups)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -407,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "shaders pre-roll from frame 0). See docs/render-farm.md.",
                        epilog="exit codes: 0 ok, 2 usage, 3 shader parse/compile, 4 backend/GL, "
                               "5 input, 6 I/O, 70 internal, 130 interrupted")
-    _add_render_arguments(p, backend_help)
+    _add_render_arguments(p)
     p.set_defaults(func=cmd_render)
     p = sub.add_parser("info", parents=[common], help="describe a shader: kind, inputs, passes, imports")
     p.add_argument("shader")
@@ -428,17 +475,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default=None, help=backend_help)
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
-    # The benchmark suite lives in the repository (benchmarks/), not in the installed package.
-    bench_dir = Path(__file__).resolve().parents[2] / "benchmarks"
-    if (bench_dir / "suite.py").is_file():
-        if str(bench_dir.parent) not in sys.path:
-            sys.path.insert(0, str(bench_dir.parent))
-        from benchmarks import suite  # noqa: PLC0415
-
-        p = sub.add_parser("bench", parents=[common],
-                           help="benchmark suite vs raw PyOpenGL, moderngl, pyvvisf (writes out/bench/)")
-        suite.add_arguments(p)
-        p.set_defaults(func=suite.run)
     return parser
 
 
@@ -477,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as exc:   # noqa: BLE001 - every error becomes one line and an exit code
+    except Exception as exc:
         if args.debug:
             raise
         code = exit_code_for(exc)

@@ -34,6 +34,7 @@ How a job runs (``docs/distributed.md``):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -48,16 +49,42 @@ import threading
 import time as _time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from .batch import (Encoder, RenderOptions, _bar_disabled, _sweep_temporaries,
-                    _write_image, default_jobs, draw_plan, frame_pattern, history_of, job_inputs,
-                    output_dtype, output_kind, parse_frames, plan_frames, run_date, start_plan)
-from ..errors import (ChunkFailed, CompileError, DaskMissingError, InputError, ISFError, OutputError, ParseError,
-                      ResourceLimitError, UsageError)
+from ..contract import FIELD_NAMES, RendererProtocol, RenderSettings
+from ..errors import (
+    ChunkFailed,
+    CompileError,
+    DaskMissingError,
+    InputError,
+    ISFError,
+    OutputError,
+    ParseError,
+    ResourceLimitError,
+    UsageError,
+)
+from .batch import (
+    Encoder,
+    RenderOptions,
+    _bar_disabled,
+    _sweep_temporaries,
+    _write_image,
+    default_jobs,
+    draw_plan,
+    frame_pattern,
+    history_of,
+    job_inputs,
+    output_dtype,
+    output_kind,
+    parse_frames,
+    plan_frames,
+    run_date,
+    start_plan,
+)
+from .factory import open_renderer
 
 __all__ = ["render_range", "run_distributed", "render_chunk", "split_chunks", "default_chunk_size",
            "JobSpec", "INSTALL_HINT", "EVENT_TOPIC"]
@@ -108,7 +135,7 @@ class JobSpec:
 # worker-process state: one context per backend, compiled renderers by JobSpec.key
 _LOCK = threading.Lock()          # one chunk at a time per process (GL contexts are per thread)
 _CONTEXTS: dict[str | None, Any] = {}
-_RENDERERS: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+_RENDERERS: OrderedDict[tuple[str, str | None], RendererProtocol] = OrderedDict()
 
 
 def _load_document(spec: JobSpec) -> Any:
@@ -121,7 +148,7 @@ def _load_document(spec: JobSpec) -> Any:
     except OSError:
         same = False
     if same:
-        return load(path, allow_paths=tuple(spec.opts.allow_paths))
+        return load(path, allow_paths=spec.opts.settings.allow_paths)
     if not spec.portable:
         raise UsageError(f"{path} (with its IMPORTED images or vertex shader) is not readable on worker "
                          f"{socket.gethostname()}: put the shader on a path every worker sees")
@@ -179,19 +206,17 @@ def _needs_fresh_state(history: Any, plan: Sequence[tuple[int, bool]]) -> bool:
     return history.persistent or (history.timedelta and bool(plan) and plan[0][1])
 
 
-def _renderer(spec: JobSpec, doc: Any, fresh: bool) -> tuple[Any, bool]:
-    """A compiled renderer for ``spec`` on this process's context; (renderer, reused?)."""
-    from ..gl.renderer import Renderer  # noqa: PLC0415
-
-    opts = spec.opts
-    key = (spec.key, opts.backend)
+def _renderer(spec: JobSpec, doc: Any, fresh: bool) -> tuple[RendererProtocol, bool]:
+    """A compiled renderer for ``spec`` on this process's context; (renderer, reused?).
+    Built from the job's settings, whole: every option the CLI was given reaches it."""
+    settings = spec.opts.settings
+    key = (spec.key, settings.backend)
     cached = _RENDERERS.get(key)
-    if cached is not None and not fresh and cached.context is _CONTEXTS.get(opts.backend):
+    if cached is not None and not fresh and cached.context is _CONTEXTS.get(settings.backend):
         _RENDERERS.move_to_end(key)
         return cached, True
     _drop_renderer(key)
-    r = Renderer(doc, opts.size, context=_context(opts.backend), max_size=opts.max_size,
-                 memory_budget=opts.memory_budget, input_root=opts.root, draw_flipped=opts.draw_flipped)
+    r = open_renderer(doc, settings, context=_context(settings.backend))
     r.compile()
     _RENDERERS[key] = r
     while len(_RENDERERS) > MAX_CACHED_RENDERERS:
@@ -214,15 +239,9 @@ def _frame_path(pattern: str, frame: int) -> str:
     return pattern % frame if "%" in pattern else pattern
 
 
-def render_chunk(spec: JobSpec, index: int, first: int, last: int) -> dict[str, Any]:
-    """Render frames ``first..last`` of ``spec`` (one task; runs on a worker).
-
-    Writes the frame files (or, streaming, returns their bytes under ``"files"``) and returns
-    the chunk's manifest entry.  Deterministic errors are returned under ``"error"`` (so Dask
-    does not retry them); anything else is raised and retried.
-    """
-    started, wall = _time.perf_counter(), _time.time()
-    address, pid, host = None, os.getpid(), socket.gethostname()
+def _chunk_entry(spec: JobSpec, index: int, first: int, last: int) -> dict[str, Any]:
+    """The chunk's manifest entry so far (who runs it, when); logs the attempt on a Dask worker."""
+    address, pid = None, os.getpid()
     try:
         from distributed import get_worker  # noqa: PLC0415
 
@@ -230,54 +249,78 @@ def render_chunk(spec: JobSpec, index: int, first: int, last: int) -> dict[str, 
         address = worker.address
         worker.log_event(EVENT_TOPIC, {"job": spec.job, "chunk": index, "worker": address, "pid": pid})
     except (ImportError, ValueError):
-        worker = None        # called outside a Dask worker (tests, debugging)
-    entry: dict[str, Any] = {"chunk": index, "frames": [first, last], "worker": address, "host": host,
-                             "pid": pid, "started": _dt.datetime.fromtimestamp(wall).isoformat(timespec="milliseconds")}
+        pass        # called outside a Dask worker (tests, debugging)
+    return {"chunk": index, "frames": [first, last], "worker": address, "host": socket.gethostname(),
+            "pid": pid, "started": _dt.datetime.now().isoformat(timespec="milliseconds")}
+
+
+def _draw_chunk(spec: JobSpec, r: RendererProtocol, plan: Sequence[tuple[int, bool]], feeds: Any,
+                encoder: Encoder, tmp: str | None) -> tuple[int, list[tuple[int, bytes]]]:
+    """Draw ``plan``; write its frames (or, streaming into ``tmp``, collect their bytes).
+    Returns (frames written, [(frame, file bytes)] when streaming)."""
     opts = spec.opts
+    suffix = Path(spec.pattern).suffix or ".png"
+    files: list[tuple[int, bytes]] = []
+    written = 0
+    for frame, write, pixels in draw_plan(r, plan, fps=opts.fps, offset=opts.offset, date=opts.date,
+                                          dtype=spec.dtype, feeds=feeds):
+        if not write:
+            continue
+        if tmp is not None:
+            encoder.submit(lambda *a: files.append(_encode(*a)), tmp, suffix, frame, pixels, opts.png_level)
+        else:
+            encoder.submit(_write_image, _frame_path(spec.pattern, frame), pixels, opts.png_level)
+        written += 1
+    encoder.drain()
+    return written, files
+
+
+def _run_chunk(spec: JobSpec, first: int, last: int, entry: dict[str, Any]) -> None:
+    """Render frames ``first..last`` on this process's cached context (under ``_LOCK``)."""
+    backend = spec.opts.settings.backend
+    doc = _load_document(spec)
+    history = history_of(doc)
+    plan = plan_frames(range(first, last + 1), history, spec.opts.preroll)
+    values, feeds = job_inputs(spec.opts, doc)
+    encoder = Encoder(spec.opts.jobs)
+    tmp = tempfile.mkdtemp(prefix="offscreen-isf-") if spec.stream else None
+    ok = False
+    try:
+        try:
+            r, reused = _renderer(spec, doc, _needs_fresh_state(history, plan))
+        except ISFError:
+            _drop_context(backend)     # a broken context: the retry opens a new one
+            raise
+        start_plan(r, doc, values, feeds, plan)
+        written, files = _draw_chunk(spec, r, plan, feeds, encoder, tmp)
+        ok = True
+    except BaseException:
+        _drop_renderer((spec.key, backend))
+        raise
+    finally:
+        encoder.shutdown(cancel=not ok)
+        feeds.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    info = r.context.info
+    entry.update(backend=r.context.backend, renderer=info.renderer if info else None, reused_renderer=reused,
+                 written=written, prerolled=sum(not w for _, w in plan), drawn=len(plan))
+    if tmp is not None:
+        entry["files"] = dict(files)
+
+
+def render_chunk(spec: JobSpec, index: int, first: int, last: int) -> dict[str, Any]:
+    """Render frames ``first..last`` of ``spec`` (one task; runs on a worker).
+
+    Writes the frame files (or, streaming, returns their bytes under ``"files"``) and returns
+    the chunk's manifest entry.  Deterministic errors are returned under ``"error"`` (so Dask
+    does not retry them); anything else is raised and retried.
+    """
+    started = _time.perf_counter()
+    entry = _chunk_entry(spec, index, first, last)
     try:
         with _LOCK:
-            doc = _load_document(spec)
-            history = history_of(doc)
-            plan = plan_frames(range(first, last + 1), history, opts.preroll)
-            values, feeds = job_inputs(opts, doc)
-            encoder = Encoder(opts.jobs)
-            tmp = tempfile.mkdtemp(prefix="offscreen-isf-") if spec.stream else None
-            files: list[Any] = []
-            ok = False
-            try:
-                try:
-                    r, reused = _renderer(spec, doc, _needs_fresh_state(history, plan))
-                except ISFError:
-                    _drop_context(opts.backend)     # a broken context: the retry opens a new one
-                    raise
-                start_plan(r, doc, values, feeds, plan)
-                suffix = Path(spec.pattern).suffix or ".png"
-                written = 0
-                date = opts.date
-                for frame, write, pixels in draw_plan(r, plan, fps=opts.fps, offset=opts.offset, date=date,
-                                                      dtype=spec.dtype, feeds=feeds):
-                    if not write:
-                        continue
-                    if tmp is not None:
-                        encoder.submit(lambda *a: files.append(_encode(*a)), tmp, suffix, frame, pixels,
-                                       opts.png_level)
-                    else:
-                        encoder.submit(_write_image, _frame_path(spec.pattern, frame), pixels, opts.png_level)
-                    written += 1
-                encoder.drain()
-                ok = True
-            except BaseException:
-                _drop_renderer((spec.key, opts.backend))
-                raise
-            finally:
-                encoder.shutdown(cancel=not ok)
-                feeds.close()
-                if tmp is not None:
-                    shutil.rmtree(tmp, ignore_errors=True)
-            entry.update(backend=r.context.backend, renderer=r.context.info.renderer, reused_renderer=reused,
-                         written=written, prerolled=sum(not w for _, w in plan), drawn=len(plan))
-            if tmp is not None:
-                entry["files"] = dict(files)
+            _run_chunk(spec, first, last, entry)
     except DETERMINISTIC as exc:
         entry["error"] = exc
     entry["seconds"] = round(_time.perf_counter() - started, 3)
@@ -342,42 +385,29 @@ def _write_bytes(path: str, data: bytes) -> None:
     """Write a streamed frame file atomically (complete or absent, like worker writes)."""
     from ..media.output import _atomic_write  # noqa: PLC0415
 
+    def put(fh: BinaryIO) -> None:
+        fh.write(data)
+
     try:
-        _atomic_write(Path(path), lambda fh: fh.write(data))
+        _atomic_write(Path(path), put)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _job_key(opts: RenderOptions, sha: str) -> str:
-    """What makes a compiled renderer reusable: shader bytes, size, limits and input settings."""
-    fields = [sha, list(opts.size), opts.backend, opts.sets, opts.images, opts.audios, opts.root,
-              opts.allow_paths, list(opts.max_size) if opts.max_size else None, opts.memory_budget,
-              opts.draw_flipped]
+    """What makes a compiled renderer reusable: shader bytes, input settings and every renderer
+    option (the settings' repr lists each field, so a new option is part of the key)."""
+    fields = [sha, opts.sets, opts.images, opts.audios, repr(opts.settings)]
     return hashlib.sha256(json.dumps(fields, default=str).encode()).hexdigest()[:16]
 
 
-def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | None = None,
-                    scheduler: str | None = None, chunk_size: int | None = None, stream: bool = False,
-                    retries: int = 2, manifest: str | os.PathLike[str] | bool | None = None) -> dict[str, Any]:
-    """Render ``opts`` (an image sequence) across a Dask cluster; returns the run's summary.
-
-    Cluster: ``client`` (a ``distributed.Client``), else ``scheduler`` (an address such as
-    ``tcp://10.0.0.5:8786``), else a LocalCluster of ``workers`` processes (default: CPU
-    cores), one thread each, with ``OFFSCREEN_ISF_BACKEND`` set to ``opts.backend``.
-    ``chunk_size``: frames per task (default :func:`default_chunk_size`).  ``stream``:
-    workers send encoded frames to this process, which writes them (no shared filesystem
-    needed).  ``retries``: extra attempts per failed chunk.  ``manifest``: path of the JSON
-    manifest (default ``<output folder>/manifest.json``; False: none).
-    """
-    distributed = _import_distributed()
-    from tqdm import tqdm  # noqa: PLC0415
-
-    from ..isf.document import load  # noqa: PLC0415
-
+def _check_request(opts: RenderOptions, *, client: Any, workers: int | None, scheduler: str | None,
+                   chunk_size: int | None, retries: int) -> None:
+    """UsageError for what a distributed run cannot do."""
     if output_kind(opts.output) != "images":
         raise UsageError("distributed rendering writes image sequences (-o out/f_%05d.png): render PNG "
                          "chunks, then encode them once with ffmpeg")
-    if opts.isolate:
+    if opts.settings.isolate:
         raise UsageError("--isolate is not supported with --workers/--scheduler (each worker is "
                          "already a separate process that the cluster replaces if it dies)")
     if workers is not None and workers < 1:
@@ -389,29 +419,43 @@ def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | N
     if sum(x is not None for x in (client, scheduler, workers)) > 1:
         raise UsageError("give one of client, scheduler (--scheduler) or workers (--workers)")
 
-    started = _time.perf_counter()
+
+@dataclass
+class _Run:
+    """The client's view of one distributed run: the job, its frames and its summary."""
+
+    spec: JobSpec
+    history: Any
+    paths: dict[int, str]          # frame -> file
+    todo: list[int]                # frames not already complete
+    manifest_path: Path | None
+    summary: dict[str, Any]
+
+
+def _plan_run(opts: RenderOptions, stream: bool, manifest: str | os.PathLike[str] | bool | None) -> _Run:
+    """Read the shader, fix DATE and absolute paths, find complete frames (``resume``)."""
+    from ..isf.document import load  # noqa: PLC0415
+
     source = Path(opts.shader)
     try:
         raw = source.read_bytes()
     except OSError as exc:
         raise ParseError(f"cannot read shader {source}: {exc.strerror or exc}") from None
-    doc = load(source, allow_paths=tuple(opts.allow_paths))
+    doc = load(source, allow_paths=opts.settings.allow_paths)
     history = history_of(doc)
     dtype = output_dtype(doc, opts.dtype)
     date = run_date(opts)
     opts = dataclasses.replace(opts, date=date, shader=str(source.resolve()))
     first, final = opts.frames
     frames = list(range(first, final + 1))
-    pattern = frame_pattern(opts.output, len(frames) > 1)
-    pattern = str(Path(pattern).resolve())        # workers write to the same absolute path
+    pattern = str(Path(frame_pattern(opts.output, len(frames) > 1)).resolve())   # workers share it
     paths = {f: _frame_path(pattern, f) for f in frames}
     complete: set[int] = set()
     if opts.resume:
         from ..media.output import frame_is_complete  # noqa: PLC0415
 
         _sweep_temporaries(list(paths.values()))
-        complete = {f for f, p in paths.items() if frame_is_complete(p, opts.size, dtype)}
-    todo = [f for f in frames if f not in complete]
+        complete = {f for f, p in paths.items() if frame_is_complete(p, opts.settings.size, dtype)}
     sha = hashlib.sha256(raw).hexdigest()
     spec = JobSpec(job=uuid.uuid4().hex[:12], opts=opts, pattern=pattern, dtype=dtype, stream=stream,
                    shader_text=raw.decode("utf-8", errors="replace"), shader_sha256=sha,
@@ -420,7 +464,7 @@ def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | N
                      Path(manifest) if isinstance(manifest, (str, os.PathLike)) else
                      Path(pattern).parent / "manifest.json")
     summary: dict[str, Any] = {
-        "shader": str(source), "output": pattern, "kind": "images", "size": list(opts.size),
+        "shader": str(source), "output": pattern, "kind": "images", "size": list(opts.settings.size),
         "fps": opts.fps, "frames": [first, final], "dtype": dtype, "date": date.isoformat(timespec="seconds"),
         "history": {"persistent": history.persistent, "frameindex": history.frameindex,
                     "timedelta": history.timedelta},
@@ -428,88 +472,129 @@ def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | N
         "renderer": None, "seconds": 0.0, "frames_per_second": 0.0, "mode": "stream" if stream else "shared",
         "workers": 0, "chunks": [], "manifest": str(manifest_path) if manifest_path else None,
     }
-    if not todo:
+    return _Run(spec, history, paths, [f for f in frames if f not in complete], manifest_path, summary)
+
+
+@contextlib.contextmanager
+def _cluster(distributed: Any, backend: str | None, client: Any, scheduler: str | None,
+             workers: int | None) -> Iterator[Any]:
+    """The client to submit to: ``client``, one for ``scheduler``, or a LocalCluster's of
+    ``workers`` processes (closed on exit, with the cluster, when opened here)."""
+    if client is not None:
+        yield client
+        return
+    if scheduler is not None:
+        with distributed.Client(scheduler) as own:
+            yield own
+        return
+    import logging  # noqa: PLC0415
+
+    env = {"OFFSCREEN_ISF_BACKEND": backend} if backend else {}
+    if not backend and os.environ.get("OFFSCREEN_ISF_BACKEND"):
+        env["OFFSCREEN_ISF_BACKEND"] = os.environ["OFFSCREEN_ISF_BACKEND"]
+    cluster = distributed.LocalCluster(
+        n_workers=workers or max(1, os.cpu_count() or 1), threads_per_worker=1, processes=True,
+        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR, env=env)
+    try:
+        with distributed.Client(cluster) as own:
+            yield own
+    finally:
+        cluster.close()
+
+
+def _gather(distributed: Any, client: Any, run: _Run, chunks: list[tuple[int, int]], opts: RenderOptions,
+            retries: int) -> dict[int, dict[str, Any]]:
+    """Submit one task per chunk; write streamed frames as chunks finish; their entries by index."""
+    from tqdm import tqdm  # noqa: PLC0415
+
+    spec = run.spec
+    futures = {client.submit(render_chunk, spec, i, a, b, key=f"offscreen-isf-{spec.job}-{i:05d}",
+                             retries=retries, pure=False): i for i, (a, b) in enumerate(chunks)}
+    entries: dict[int, dict[str, Any]] = {}
+    bar = tqdm(total=len(run.todo), unit="frame", desc="render", disable=_bar_disabled(opts),
+               file=sys.stderr, dynamic_ncols=True)
+    try:
+        for fut in distributed.as_completed(list(futures)):
+            index = futures[fut]
+            try:
+                entry = fut.result()
+            except ISFError:
+                raise
+            except Exception as exc:
+                a, b = chunks[index]
+                raise ChunkFailed(f"chunk {index} (frames {a}-{b}) failed after {retries + 1} attempt(s): "
+                                  f"{type(exc).__name__}: {exc}") from exc
+            if "error" in entry:
+                raise entry["error"]
+            for frame, data in sorted(entry.pop("files", {}).items()):
+                _write_bytes(run.paths[frame], data)
+            entries[index] = entry
+            bar.update(entry["written"])
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+    finally:
+        bar.close()
+    return entries
+
+
+def _count_attempts(client: Any, job: str, entries: dict[int, dict[str, Any]]) -> None:
+    """Each entry's ``attempts``, from the scheduler's event log (at least 1)."""
+    attempts: dict[int, int] = {}
+    try:
+        for _, msg in client.get_events(EVENT_TOPIC):
+            if isinstance(msg, dict) and msg.get("job") == job:
+                attempts[msg["chunk"]] = attempts.get(msg["chunk"], 0) + 1
+    except (OSError, KeyError, TypeError):
+        pass      # event log unavailable: attempts stay at their minimum of 1
+    for index, entry in entries.items():
+        entry["attempts"] = max(1, attempts.get(index, 1))
+
+
+def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | None = None,
+                    scheduler: str | None = None, chunk_size: int | None = None, stream: bool = False,
+                    retries: int = 2, manifest: str | os.PathLike[str] | bool | None = None) -> dict[str, Any]:
+    """Render ``opts`` (an image sequence) across a Dask cluster; returns the run's summary.
+
+    Cluster: ``client`` (a ``distributed.Client``), else ``scheduler`` (an address such as
+    ``tcp://10.0.0.5:8786``), else a LocalCluster of ``workers`` processes (default: CPU
+    cores), one thread each, with ``OFFSCREEN_ISF_BACKEND`` set to ``opts.settings.backend``.
+    ``chunk_size``: frames per task (default :func:`default_chunk_size`).  ``stream``:
+    workers send encoded frames to this process, which writes them (no shared filesystem
+    needed).  ``retries``: extra attempts per failed chunk.  ``manifest``: path of the JSON
+    manifest (default ``<output folder>/manifest.json``; False: none).
+    """
+    distributed = _import_distributed()
+    _check_request(opts, client=client, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
+                   retries=retries)
+    started = _time.perf_counter()
+    run = _plan_run(opts, stream, manifest)
+    summary = run.summary
+    if not run.todo:
         summary["seconds"] = round(_time.perf_counter() - started, 3)
         return summary
-
-    own_cluster = own_client = None
-    try:
-        if client is None:
-            if scheduler is not None:
-                client = own_client = distributed.Client(scheduler)
-            else:
-                import logging  # noqa: PLC0415
-
-                n = workers or max(1, os.cpu_count() or 1)
-                env = {"OFFSCREEN_ISF_BACKEND": opts.backend} if opts.backend else {}
-                if not opts.backend and os.environ.get("OFFSCREEN_ISF_BACKEND"):
-                    env["OFFSCREEN_ISF_BACKEND"] = os.environ["OFFSCREEN_ISF_BACKEND"]
-                own_cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, silence_logs=logging.ERROR, env=env)
-                client = own_client = distributed.Client(own_cluster)
-        _register(client, _worker_plugin(opts.backend))
-        info = client.scheduler_info()
+    with _cluster(distributed, opts.settings.backend, client, scheduler, workers) as cluster_client:
+        _register(cluster_client, _worker_plugin(opts.settings.backend))
+        info = cluster_client.scheduler_info()
         nworkers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
         summary["workers"] = len(info.get("workers", {}))
-        size = chunk_size or default_chunk_size(len(todo), nworkers, history.persistent, opts.preroll)
-        chunks = split_chunks(todo, size)
+        size = chunk_size or default_chunk_size(len(run.todo), nworkers, run.history.persistent, opts.preroll)
         summary["chunk_size"] = size
-        futures = {client.submit(render_chunk, spec, i, a, b, key=f"offscreen-isf-{spec.job}-{i:05d}",
-                                 retries=retries, pure=False): i for i, (a, b) in enumerate(chunks)}
-        entries: dict[int, dict[str, Any]] = {}
-        bar = tqdm(total=len(todo), unit="frame", desc="render", disable=_bar_disabled(opts),
-                   file=sys.stderr, dynamic_ncols=True)
         t0 = _time.perf_counter()
-        try:
-            for fut in distributed.as_completed(list(futures)):
-                index = futures[fut]
-                try:
-                    entry = fut.result()
-                except ISFError:
-                    raise
-                except Exception as exc:   # noqa: BLE001 - KilledWorker, driver errors: after every retry
-                    a, b = chunks[index]
-                    raise ChunkFailed(f"chunk {index} (frames {a}-{b}) failed after {retries + 1} attempt(s): "
-                                      f"{type(exc).__name__}: {exc}") from exc
-                if "error" in entry:
-                    raise entry["error"]
-                for frame, data in sorted(entry.pop("files", {}).items()):
-                    _write_bytes(paths[frame], data)
-                entries[index] = entry
-                bar.update(entry["written"])
-        except BaseException:
-            client.cancel(list(futures))
-            raise
-        finally:
-            bar.close()
+        entries = _gather(distributed, cluster_client, run, split_chunks(run.todo, size), opts, retries)
         elapsed = _time.perf_counter() - t0
-        attempts: dict[int, int] = {}
-        try:
-            for _, msg in client.get_events(EVENT_TOPIC):
-                if isinstance(msg, dict) and msg.get("job") == spec.job:
-                    attempts[msg["chunk"]] = attempts.get(msg["chunk"], 0) + 1
-        except (OSError, KeyError, TypeError):
-            pass      # event log unavailable: attempts stay at their minimum of 1
-        for index, entry in entries.items():
-            entry["attempts"] = max(1, attempts.get(index, 1))
-    finally:
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
-    _sweep_temporaries(list(paths.values()))      # leftovers of attempts on workers that died
+        _count_attempts(cluster_client, run.spec.job, entries)
+    _sweep_temporaries(list(run.paths.values()))      # leftovers of attempts on workers that died
     ordered = [entries[i] for i in sorted(entries)]
-    backends = sorted({e["backend"] for e in ordered})
-    renderers = sorted({e["renderer"] for e in ordered})
     summary.update(written=sum(e["written"] for e in ordered), prerolled=sum(e["prerolled"] for e in ordered),
-                   rendered=sum(e["drawn"] for e in ordered), backend=", ".join(backends),
-                   renderer=", ".join(renderers), chunks=ordered,
-                   frames_per_second=round(len(todo) / elapsed, 2) if elapsed > 0 else 0.0,
+                   rendered=sum(e["drawn"] for e in ordered),
+                   backend=", ".join(sorted({e["backend"] for e in ordered})),
+                   renderer=", ".join(sorted({e["renderer"] for e in ordered})), chunks=ordered,
+                   frames_per_second=round(len(run.todo) / elapsed, 2) if elapsed > 0 else 0.0,
                    seconds=round(_time.perf_counter() - started, 3))
-    if manifest_path is not None:
-        _write_bytes(str(manifest_path), (json.dumps(_manifest(summary, spec, scheduler, retries),
-                                                     indent=2) + "\n").encode())
+    if run.manifest_path is not None:
+        _write_bytes(str(run.manifest_path), (json.dumps(_manifest(summary, run.spec, scheduler, retries),
+                                                         indent=2) + "\n").encode())
     return summary
 
 
@@ -524,20 +609,26 @@ def _manifest(summary: dict[str, Any], spec: JobSpec, scheduler: str | None, ret
     return {"job": job, "chunks": summary["chunks"]}
 
 
+#: render_range keywords kept under their old names -> the RenderSettings field
+_RENAMED = {"root": "input_root"}
+
+
 def render_range(shader: str | os.PathLike[str], frames: tuple[int, int] | int | str,
                  output: str | os.PathLike[str], *, size: tuple[int, int] = (640, 360), fps: float = 30.0,
                  client: Any = None, workers: int | None = None, scheduler: str | None = None,
                  chunk_size: int | None = None, stream: bool = False, retries: int = 2,
                  manifest: str | os.PathLike[str] | bool | None = None, progress: bool | None = None,
-                 **options: Any) -> dict[str, Any]:
+                 settings: RenderSettings | None = None, **options: Any) -> dict[str, Any]:
     """Render ``frames`` of ``shader`` to the numbered sequence ``output`` on a Dask cluster.
 
     ``frames``: (first, last) inclusive, a count N (0..N-1) or ``"A-B"``.  ``output``: a
     pattern such as ``"out/f_%05d.png"`` (absolute frame numbers).  ``client=None`` starts a
     LocalCluster of ``workers`` processes unless ``scheduler`` names one.  Other keywords are
     :class:`~offscreen_isf.farm.batch.RenderOptions` fields (``sets=["level=0.3"]``, ``date=``,
-    ``backend=``, ``preroll=``, ``resume=``, ``png_level=``, ``jobs=`` …).  ``progress``:
-    None shows a bar only on a terminal.  Returns the summary (also in ``manifest.json``).
+    ``preroll=``, ``resume=``, ``png_level=``, ``jobs=`` …) or renderer options
+    (:class:`~offscreen_isf.contract.RenderSettings` fields: ``backend=``, ``max_size=``,
+    ``draw_flipped=`` …, applied on top of ``settings``).  ``progress``: None shows a bar only
+    on a terminal.  Returns the summary (also in ``manifest.json``).
     """
     if isinstance(frames, str):
         span = parse_frames(frames)
@@ -545,12 +636,16 @@ def render_range(shader: str | os.PathLike[str], frames: tuple[int, int] | int |
         span = parse_frames(str(frames))
     else:
         span = (int(frames[0]), int(frames[1]))
-    known = {f.name for f in dataclasses.fields(RenderOptions)}
-    unknown = sorted(set(options) - known)
+    options = {_RENAMED.get(k, k): v for k, v in options.items()}
+    job_fields = {f.name for f in dataclasses.fields(RenderOptions)} - {"settings"}
+    unknown = sorted(set(options) - job_fields - set(FIELD_NAMES))
     if unknown:
-        raise UsageError(f"unknown render option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+        valid = ", ".join(sorted(job_fields | set(FIELD_NAMES)))
+        raise UsageError(f"unknown render option(s) {', '.join(unknown)}; valid: {valid}")
+    renderer_options = {k: options.pop(k) for k in list(options) if k in FIELD_NAMES}
+    settings = (settings or RenderSettings()).replace(size=size, **renderer_options)
     options.setdefault("jobs", min(2, default_jobs()))
-    opts = RenderOptions(shader=os.fspath(shader), size=size, output=os.fspath(output), frames=span, fps=fps,
-                         progress=progress, **options)
+    opts = RenderOptions(shader=os.fspath(shader), output=os.fspath(output), frames=span, fps=fps,
+                         progress=progress, settings=settings, **options)
     return run_distributed(opts, client=client, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
                            stream=stream, retries=retries, manifest=manifest)
