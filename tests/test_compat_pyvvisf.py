@@ -680,7 +680,7 @@ def test_parser_and_metadata_without_gl() -> None:
     "DESCRIPTION": "demo", "CREDIT": "me", "ISFVSN": "2", "CATEGORIES": ["Generator"],
     // comments, trailing commas and whitespace around the braces are fine
     "INPUTS": [{"NAME": "level", "TYPE": "float", "DEFAULT": 0.5, "MIN": 0, "MAX": 1},],
-    "PASSES": [{"TARGET": "half", "WIDTH": "$WIDTH/2", "HEIGHT": "$HEIGHT/2"}, {}]
+    "PASSES": [{"TARGET": "halfSize", "WIDTH": "$WIDTH/2", "HEIGHT": "$HEIGHT/2"}, {}]
 }
 */
 void main() { gl_FragColor = vec4(level); }
@@ -688,7 +688,7 @@ void main() { gl_FragColor = vec4(level); }
     assert "gl_FragColor" in glsl and "DESCRIPTION" not in glsl
     assert meta.description == "demo" and meta.credit == "me" and meta.categories == ["Generator"]
     assert [(i.name, i.type, i.default, i.min, i.max) for i in meta.inputs] == [("level", "float", 0.5, 0.0, 1.0)]
-    assert meta.passes[0].target == "half" and meta.passes[0].width == "$WIDTH/2"
+    assert meta.passes[0].target == "halfSize" and meta.passes[0].width == "$WIDTH/2"
     assert pyvvisf.ISFParser().validate_inputs(meta, {"level": 3}) == {"level": 1.0}
     with pytest.raises(pyvvisf.ValidationError):
         pyvvisf.ISFParser().validate_inputs(meta, {"nope": 1})

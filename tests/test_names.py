@@ -20,7 +20,7 @@ def _shader(header: dict[str, object]) -> str:
 @pytest.mark.parametrize("name", ["isf_FlipY", "isf_FragNormCoord", "isf_main", "ISF_THIS_PIXEL",
                                   "VVSAMPLER_2DBYNORM", "texture2D", "vv_FragNormCoord",
                                   "_img_imgSize", "_a_flip", "_x_imgRect", "float", "uniform",
-                                  "texture", "TIME", "gl_Anything"])
+                                  "texture", "TIME", "gl_Anything", "half", "sample"])
 @pytest.mark.parametrize("where", ["INPUTS", "TARGET", "IMPORTED", "PERSISTENT_BUFFERS"])
 def test_reserved_names_are_refused_for_every_header_entry(name: str, where: str) -> None:
     header: dict[str, object] = {
@@ -58,7 +58,7 @@ def test_translation_emits_no_unlisted_isf_identifier() -> None:
 
 
 @pytest.mark.parametrize("name", ["img", "isf_custom", "imgSize", "_imgSize", "flip_", "length",
-                                  "smoothness", "TIMEX", "sample"])
+                                  "smoothness", "TIMEX", "samples"])
 def test_ordinary_names_are_accepted(name: str) -> None:
     assert names.reserved_reason(name) is None
     doc = load(_shader({"INPUTS": [{"NAME": name, "TYPE": "float"}]}))

@@ -36,6 +36,7 @@ import numpy as np
 
 import offscreen_isf as oi
 from offscreen_isf.errors import InputError, LifecycleError, ResourceLimitError
+from offscreen_isf.gl.objects import RESOURCE_KINDS
 
 __all__ = [
     # context
@@ -158,7 +159,7 @@ def get_gl_info() -> dict[str, Any]:
         ctx = _RT.context
         usable = ctx is not None and ctx.state in _USABLE
         info = ctx.info if usable and ctx is not None else None
-        live = ctx.live_objects() if ctx is not None else {k: 0 for k in _zero_kinds()}
+        live = ctx.live_objects() if ctx is not None else dict.fromkeys(RESOURCE_KINDS, 0)
         return {
             "glfw_initialized": usable,
             "window_ptr": 0,
@@ -170,10 +171,6 @@ def get_gl_info() -> dict[str, Any]:
             "live_objects": live,
             "pool": ctx.pool.stats() if ctx is not None else {},
         }
-
-
-def _zero_kinds() -> tuple[str, ...]:
-    return ("texture", "framebuffer", "renderbuffer", "buffer", "vertex_array", "program", "shader")
 
 
 class GLContextManager:

@@ -26,6 +26,7 @@ import numpy as np
 
 import offscreen_isf as oi
 from offscreen_isf.errors import BackendError, InputError, LifecycleError
+from offscreen_isf.isf.translate import parse_glsl_version
 
 from ._v02 import _RT, _USABLE, _defer_release, _drain_pending, _Holder, _load_text, plain_value, shared_context
 
@@ -309,10 +310,9 @@ def get_supported_glsl_versions() -> list[str]:
     ``glsl_version`` an :class:`ISFRenderer` is given.
     """
     ctx = shared_context()
-    raw = (ctx.info.glsl_version.split() or ["3.30"])[0] if ctx.info else "3.30"
     try:
-        have = round(float(raw) * 100)
-    except ValueError:
+        have = parse_glsl_version(ctx.info.glsl_version) if ctx.info else 330
+    except ValueError:   # a driver string without a number: assume the minimum we require
         have = 330
     return [str(v) for v in (330, 400, 410, 420, 430, 440, 450, 460) if v <= have]
 

@@ -90,7 +90,8 @@ RENAMED_NAMES: Final[frozenset[str]] = frozenset({
     "IMG_PIXEL", "IMG_NORM_PIXEL", "IMG_THIS_PIXEL", "IMG_THIS_NORM_PIXEL", "IMG_SIZE",
 })
 
-#: GLSL 3.30 keywords and reserved words (the version the translation targets).
+#: GLSL 3.30 keywords and reserved words (the version the translation targets), and the later
+#: keywords drivers reserve whatever the version (Mesa refuses ``sample`` in a 330 shader).
 GLSL_KEYWORDS: Final[frozenset[str]] = frozenset("""
 attribute const uniform varying layout centroid flat smooth noperspective break continue do
 for while switch case default if else in out inout float int void bool true false invariant
@@ -111,6 +112,7 @@ uimage1D uimage2D uimage3D uimageCube image1DArray image2DArray iimage1DArray ii
 uimage1DArray uimage2DArray image1DShadow image2DShadow image1DArrayShadow
 image2DArrayShadow imageBuffer iimageBuffer uimageBuffer sizeof cast namespace using
 row_major
+sample patch subroutine precise
 """.split())
 
 #: Prefixes no header entry may use: GLSL reserves ``gl_``.
