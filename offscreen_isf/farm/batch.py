@@ -396,9 +396,7 @@ def output_kind(output: str) -> str:
 
 def output_dtype(doc: Any, requested: str | None) -> str:
     """The frames' dtype: ``requested`` if given, else float32 when the last pass is FLOAT."""
-    last = doc.passes[-1] if doc.passes else None
-    last_float = bool(last and last.target and doc.targets.get(last.target) and doc.targets[last.target].float)
-    return requested or ("float32" if last_float else "uint8")
+    return requested or ("float32" if doc.output_is_float else "uint8")
 
 
 def run_date(opts: RenderOptions) -> _dt.datetime:
