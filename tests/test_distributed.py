@@ -238,3 +238,77 @@ def test_cli_scheduler_flag_uses_an_existing_cluster(tmp_path: Path, client: Any
     manifest = json.loads((tmp_path / "dist" / "manifest.json").read_text())
     assert manifest["job"]["scheduler"] == address and manifest["job"]["mode"] == "stream"
     assert {c["worker"] for c in manifest["chunks"]} <= workers
+
+
+# -- one settings object from the command line to the worker's Renderer ------------------------------
+
+RENDER_FLAGS = ["--size", "24x16", "--draw-flipped", "--max-size", "640x480", "--memory-budget", "64M",
+                "--allow-path", str(REPO)]
+
+
+def _cli_options(shader: Path, out: Path, *flags: str) -> Any:
+    from offscreen_isf.farm import cli as cli_module
+
+    args = cli_module.build_parser().parse_args(["render", str(shader), "-o", str(out / "f_%04d.png"),
+                                                 "--frames", "0-1", "--date", DATE, "-q", *flags])
+    return cli_module._render_options(args)
+
+
+@pytest.mark.gl
+def test_cli_options_reach_the_dask_worker_renderer(tmp_path: Path, backend: str) -> None:
+    """Every renderer flag given on the command line arrives, in one pickled RenderSettings, in the
+    Renderer a Dask worker builds (render_chunk run here, as a worker runs it)."""
+    import pickle
+
+    import offscreen_isf as oi
+    from offscreen_isf.farm import distributed as dist
+
+    shader = tmp_path / "counter.fs"
+    shader.write_text(COUNTER)
+    opts = _cli_options(shader, tmp_path, *RENDER_FLAGS, "--root", str(tmp_path), "--backend", backend)
+    want = oi.RenderSettings(size=(24, 16), backend=backend, draw_flipped=True, max_size=(640, 480),
+                             memory_budget="64M", allow_paths=(str(REPO),), input_root=str(tmp_path))
+    assert opts.settings == want
+    run = dist._plan_run(opts, stream=False, manifest=False)
+    spec = pickle.loads(pickle.dumps(run.spec))          # as a task travels to a worker
+    try:
+        entry = dist.render_chunk(spec, 0, 0, 1)
+        assert "error" not in entry and entry["written"] == 2
+        (renderer,) = dist._RENDERERS.values()
+        assert isinstance(renderer, oi.Renderer) and renderer.settings == want
+    finally:
+        dist.close_worker_cache()
+    assert sorted(p.name for p in tmp_path.glob("f_*.png")) == ["f_0000.png", "f_0001.png"]
+
+
+def test_cli_options_reach_the_batch_renderer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The single-process path hands the same whole settings object to the factory (no GL: the
+    factory is replaced by a recorder that stops the run)."""
+    import offscreen_isf as oi
+    from offscreen_isf.farm import batch
+
+    class StopError(Exception):
+        pass
+
+    seen: list[oi.RenderSettings] = []
+
+    def recorder(shader: Any, settings: oi.RenderSettings | None = None, **kw: Any) -> Any:
+        assert settings is not None
+        seen.append(settings)
+        raise StopError
+
+    monkeypatch.setattr(batch, "open_renderer", recorder)
+    shader = tmp_path / "counter.fs"
+    shader.write_text(COUNTER)
+    opts = _cli_options(shader, tmp_path, *RENDER_FLAGS, "--isolate", "--timeout", "7")
+    with pytest.raises(StopError):
+        batch.run_render(opts)
+    assert seen == [oi.RenderSettings(size=(24, 16), draw_flipped=True, max_size=(640, 480),
+                                      memory_budget="64M", allow_paths=(str(REPO),), isolate=True, timeout=7)]
+
+
+def test_cli_refuses_isolation_options_without_isolate(tmp_path: Path) -> None:
+    from offscreen_isf.errors import UsageError
+
+    with pytest.raises(UsageError, match="--timeout needs --isolate"):
+        _cli_options(tmp_path / "x.fs", tmp_path, "--timeout", "3")
