@@ -17,12 +17,15 @@ the context must be current on the calling thread.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..contract import DateLike
+from ..errors import InputError
 from ..isf.document import Document, Target
 from ..isf.names import FLIP_UNIFORM
 from ..isf.translate import Translation
@@ -35,11 +38,27 @@ from .textures import InputTextures
 if TYPE_CHECKING:
     from .context import Context
 
-__all__ = ["QUAD", "FrameGraph"]
+__all__ = ["QUAD", "FrameGraph", "date_vector"]
 
 #: Clip-space corners of the full quad, drawn as a triangle strip (custom .vs files
 #: such as "3d Rotate.vs" expect the four corners, as the reference host draws them).
 QUAD = np.array([-1, -1, 1, -1, -1, 1, 1, 1], np.float32)
+
+
+def date_vector(date: DateLike) -> tuple[float, float, float, float]:
+    """DATE: (year, month 1-12, day 1-31, whole seconds since local midnight)
+    (docs/semantics.md, "Built-in uniforms")."""
+    if date is None:
+        date = _dt.datetime.now()
+    if isinstance(date, _dt.datetime):
+        return (date.year, date.month, date.day, date.hour * 3600 + date.minute * 60 + date.second)
+    if isinstance(date, _dt.date):
+        return (date.year, date.month, date.day, 0.0)
+    try:
+        y, m, d, s = (float(v) for v in date)
+    except (TypeError, ValueError):
+        raise InputError(f"date must be None, a datetime or (year, month, day, seconds), got {date!r}") from None
+    return (y, m, d, s)
 
 
 class FrameGraph:

@@ -10,9 +10,8 @@
 * :mod:`.framegraph`: the pass loop of one frame (docs/semantics.md, "Passes and targets");
 * :mod:`.readback`: every row-order decision and the readback (also pipelined).
 
-Per frame: evaluate every target size with the current inputs; create missing persistent
-buffers cleared to (0,0,0,0), stretch resized ones; draw the passes; read the last pass back
-(top row first); reset events, FRAMEINDEX += 1.
+Per frame: target sizes for the current inputs; persistent buffers made ready; the passes
+drawn; the last pass read back (top row first); events reset, FRAMEINDEX += 1.
 
 Ownership: a :class:`Renderer` owns its program, geometry, input textures and persistent
 buffers, all created through its :class:`~offscreen_isf.gl.context.Context`.  It owns that
@@ -32,11 +31,10 @@ render in a worker process, use ``oi.open_renderer(shader, ..., isolate=True)``.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -45,32 +43,18 @@ from ..errors import InputError
 from ..isf.document import Document, load
 from ..isf.translate import Translation, translate
 from .context import Context
-from .framegraph import FrameGraph
+from .framegraph import FrameGraph, date_vector
 from .limits import Limits, confine_path
 from .lifecycle import State
 from .pool import RenderTarget
 from .program import Program, program_glsl_version
-from .readback import FrameReadback, PipelinedReadback, QueuedFrame, output_dtype
+from .readback import FrameReadback, PipelinedReadback, output_dtype
 from .targets import Targets
 from .textures import InputTextures
 
 __all__ = ["Renderer", "render"]
 
-
-def _date_vector(date: DateLike) -> tuple[float, float, float, float]:
-    """DATE: (year, month 1-12, day 1-31, whole seconds since local midnight)
-    (docs/semantics.md, "Built-in uniforms")."""
-    if date is None:
-        date = _dt.datetime.now()
-    if isinstance(date, _dt.datetime):
-        return (date.year, date.month, date.day, date.hour * 3600 + date.minute * 60 + date.second)
-    if isinstance(date, _dt.date):
-        return (date.year, date.month, date.day, 0.0)
-    try:
-        y, m, d, s = (float(v) for v in date)
-    except (TypeError, ValueError):
-        raise InputError(f"date must be None, a datetime or (year, month, day, seconds), got {date!r}") from None
-    return (y, m, d, s)
+_T = TypeVar("_T")
 
 
 def _settings(size: tuple[int, int] | None, backend: str | None, settings: RenderSettings | None,
@@ -101,10 +85,9 @@ class Renderer:
     :class:`Context` on ``backend``; otherwise it shares ``context``.  ``inputs``: initial
     input values.
 
-    ``draw_flipped=True`` (speed, not bit-exact): the last pass is drawn upside down so its
-    rows need no flip on readback; interpolated coordinates then round differently in the
-    last bit (see :class:`~offscreen_isf.gl.readback.FrameReadback`).  Default False: pixels
-    match the reference.
+    ``draw_flipped=True`` (speed, not bit-exact: see
+    :class:`~offscreen_isf.gl.readback.FrameReadback`) draws the last pass upside down so its
+    rows need no flip on readback.  Default False: pixels match the reference.
     """
 
     def __init__(self, shader: str | os.PathLike[str] | Document, size: tuple[int, int] | None = None,
@@ -234,11 +217,8 @@ class Renderer:
         Raises :class:`CompileError` with the driver's log mapped to .fs/.vs lines.
         """
         ctx = self.context
-        with ctx.current():
-            gl = ctx.gl
-            if self._generation != ctx.generation:
-                with ctx.gl_errors(f"compiling {self.document.name}"):
-                    self._ensure_built(gl)
+        with ctx.current(), ctx.gl_errors(f"compiling {self.document.name}"):
+            self._ensure_built(ctx.gl)
 
     def render(self, time: float = 0.0, date: DateLike = None, *, dtype: str | None = None,
                out: np.ndarray | None = None) -> np.ndarray:
@@ -249,19 +229,7 @@ class Renderer:
         FRAMEINDEX advances by one per call; TIMEDELTA is 0 on the first frame.
         ``out``: a preallocated array of the right shape and dtype to fill.
         """
-        self._check_usable()
-        seconds, day = check_time(time), _date_vector(date)
-        ctx = self.context
-        with ctx.current():
-            gl = ctx.gl
-            with ctx.gl_errors(f"rendering {self.document.name}"):
-                self._ensure_built(gl)
-                final = self._draw(gl, seconds, day)
-                try:
-                    fmt = output_dtype(dtype, self.document.output_is_float)
-                    return self.readback.read(final, fmt, out)
-                finally:
-                    self.frames.release_final(final)
+        return self._frame(time, date, dtype, lambda final, fmt: self.readback.read(final, fmt, out))
 
     def render_frames(self, times: Iterable[float], date: DateLike = None, *, dtype: str | None = None,
                       pipeline: bool | None = None) -> Iterator[tuple[float, np.ndarray]]:
@@ -279,7 +247,8 @@ class Renderer:
         pipe = self._pipeline = PipelinedReadback(self.context, self)
         try:
             for t in times:
-                ready = self._draw_queued(pipe, t, date, dtype)
+                ready = self._frame(t, date, dtype, lambda final, fmt: pipe.queue(
+                    t, final, fmt, self.readback.final_flip))   # noqa: B023 - called at once
                 if ready is not None:
                     yield ready.time, pipe.fetch(ready)
             last = pipe.finish()
@@ -289,11 +258,12 @@ class Renderer:
             self._pipeline = None
             pipe.release()
 
-    def _draw_queued(self, pipe: PipelinedReadback, time: float, date: DateLike,
-                     dtype: str | None) -> QueuedFrame | None:
-        """Draw a frame and queue its readback; returns the frame queued before it."""
+    def _frame(self, time: float, date: DateLike, dtype: str | None,
+               consume: Callable[[RenderTarget, str], _T]) -> _T:
+        """Draw one frame and hand its last pass's target and output dtype to ``consume``
+        (context current); the target goes back afterwards."""
         self._check_usable()
-        seconds, day = check_time(time), _date_vector(date)
+        seconds, day = check_time(time), date_vector(date)
         ctx = self.context
         with ctx.current():   # per frame: the caller may use the context between frames
             gl = ctx.gl
@@ -301,8 +271,7 @@ class Renderer:
                 self._ensure_built(gl)
                 final = self._draw(gl, seconds, day)
                 try:
-                    fmt = output_dtype(dtype, self.document.output_is_float)
-                    return pipe.queue(time, final, fmt, self.readback.final_flip)
+                    return consume(final, output_dtype(dtype, self.document.output_is_float))
                 finally:
                     self.frames.release_final(final)
 

@@ -11,22 +11,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import CompileError
+from ..isf.translate import GLSL_VERSION
+from .program import Program, build_program
 from .readback import read_target
 
 if TYPE_CHECKING:
     from .context import Context
 
-VERTEX = """#version 330 core
-// Fullscreen triangle from gl_VertexID: no vertex buffer needed.
+_VERSION_LINE = f"#version {GLSL_VERSION} core\n"
+
+VERTEX = _VERSION_LINE + """// Fullscreen triangle from gl_VertexID: no vertex buffer needed.
 void main() {
     vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
     gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
 }
 """
 
-FRAGMENT = """#version 330 core
-uniform vec2 size;
+FRAGMENT = _VERSION_LINE + """uniform vec2 size;
 out vec4 color;
 void main() {
     bool right = gl_FragCoord.x >= size.x * 0.5;
@@ -62,25 +63,14 @@ class TestPattern:
     def __init__(self, ctx: "Context") -> None:
         self.ctx = ctx
         self._generation = -1
-        self._program = 0
+        self._program: Program | None = None
         self._vao = 0
         ctx.register_owner(self)
 
     def _build(self, gl: Any) -> None:
         ctx = self.ctx
-        program = ctx.create("program", self)
-        for stage, source in ((gl.GL_VERTEX_SHADER, VERTEX), (gl.GL_FRAGMENT_SHADER, FRAGMENT)):
-            shader = ctx.create("shader", self, stage)
-            gl.glShaderSource(shader, source)
-            gl.glCompileShader(shader)
-            if not gl.glGetShaderiv(shader, gl.GL_COMPILE_STATUS):
-                raise CompileError(f"test pattern failed to compile: {gl.glGetShaderInfoLog(shader)!r}")
-            gl.glAttachShader(program, shader)
-            ctx.delete("shader", shader)  # flagged; freed with the program
-        gl.glLinkProgram(program)
-        if not gl.glGetProgramiv(program, gl.GL_LINK_STATUS):
-            raise CompileError(f"test pattern failed to link: {gl.glGetProgramInfoLog(program)!r}")
-        self._program = program
+        self._program = Program(ctx, build_program(ctx, self, {"vertex": VERTEX, "fragment": FRAGMENT},
+                                                   what="test pattern"), {"size": "vec2"})
         self._vao = ctx.create("vertex_array", self)
         self._generation = ctx.generation
 
@@ -91,6 +81,7 @@ class TestPattern:
             gl = ctx.gl
             if self._generation != ctx.generation:
                 self._build(gl)
+            assert self._program is not None
             target = ctx.pool.acquire(width, height)
             try:
                 with ctx.gl_errors("drawing the test pattern"):
@@ -98,8 +89,8 @@ class TestPattern:
                     gl.glViewport(0, 0, width, height)
                     gl.glClearColor(0, 0, 0, 0)
                     gl.glClear(gl.GL_COLOR_BUFFER_BIT)
-                    gl.glUseProgram(self._program)
-                    gl.glUniform2f(gl.glGetUniformLocation(self._program, "size"), width, height)
+                    gl.glUseProgram(self._program.name)
+                    self._program.set(gl, "size", (width, height))
                     gl.glBindVertexArray(self._vao)
                     gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
                     gl.glBindVertexArray(0)
@@ -111,11 +102,11 @@ class TestPattern:
 
     def release(self) -> None:
         """Delete the program and vertex array now (the context must be usable)."""
-        if self._generation == self.ctx.generation and self._program:
+        if self._generation == self.ctx.generation and self._program is not None:
             with self.ctx.current():
-                self.ctx.delete("program", self._program)
+                self._program.delete()
                 self.ctx.delete("vertex_array", self._vao)
-        self._generation, self._program, self._vao = -1, 0, 0
+        self._generation, self._program, self._vao = -1, None, 0
         self.ctx.unregister_owner(self)
 
     def on_context_closing(self, context: "Context", reinitializing: bool) -> None:
