@@ -290,7 +290,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The suite's options on ``ap`` (shared by ``python -m benchmarks`` and ``offscreen-isf bench``)."""
+    """The suite's options on ``ap`` (``python -m benchmarks``, ``make bench``)."""
     ap.add_argument("--quick", action="store_true", help="tiny frame counts (smoke test), not for numbers")
     ap.add_argument("--backends", default=None, help="comma list (default: every backend that opens here)")
     ap.add_argument("--contenders", default="offscreen-isf,moderngl,pyvvisf")
