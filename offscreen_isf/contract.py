@@ -3,10 +3,11 @@
 * :class:`RenderSettings` carries **every** renderer option, from the command line through
   batch rendering, Dask workers and the isolated worker process, to the
   :class:`~offscreen_isf.gl.renderer.Renderer` that draws.  Each layer passes the whole
-  object on; none lists options by hand.  Adding an option is one field here: its
-  validation lives in :meth:`RenderSettings.__post_init__`, its command-line flag in the
-  field's ``metadata`` (:class:`CliFlag`, read by ``offscreen-isf render``), and it reaches
-  the worker processes because the object is pickled whole.
+  object on; none lists options by hand.  Adding an option is one field declaration here:
+  its default, its check (run by :meth:`RenderSettings.__post_init__`), its command-line flag
+  (:class:`CliFlag`, read by ``offscreen-isf render``) and whether only isolation uses it sit
+  in the field's ``metadata``; it reaches the worker processes because the object is pickled
+  whole, and the Dask renderer cache keys on the whole object.
 * :class:`RendererProtocol` is what the CLI, batch, Dask and compat layers may call on a
   renderer: the in-process ``Renderer`` and the worker-process ``IsolatedRenderer`` both
   implement it (``isinstance(r, RendererProtocol)`` holds for both).
@@ -23,7 +24,7 @@ import datetime as _dt
 import math
 import numbers
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -83,12 +84,6 @@ class CliFlag:
     default: Any = None
 
 
-def _cli(flag: str, kind: str, group: str, help: str, metavar: str | None = None,
-         default: Any = None) -> dict[str, CliFlag]:
-    """Field metadata holding the option's :class:`CliFlag`."""
-    return {"cli": CliFlag(flag, kind, group, help, metavar, default)}
-
-
 #: --help sections the render flags live in (the CLI's own sections use the same titles)
 OUTPUT, SAFETY, RUN = "output", "untrusted shaders (see SECURITY.md)", "run"
 
@@ -119,11 +114,102 @@ def _size_pair(label: str, value: Any, error: type[Exception]) -> tuple[int, int
     return int(w), int(h)
 
 
+def _check_size(value: object) -> tuple[int, int]:
+    return _size_pair("size", value, ResourceLimitError)
+
+
+def _check_backend(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"backend must be a name such as 'egl' or None, got {value!r}")
+    return value
+
+
+def _check_flag(label: str) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise InputError(f"{label} must be True or False, got {value!r}")
+        return bool(value)
+    return check
+
+
+def _check_max_size(value: object) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    return _size_pair("max_size", pair, ResourceLimitError)
+
+
+def _check_memory_budget(value: object) -> int | str | None:
+    # The text form ("512M") is parsed by gl.limits, the one reader of byte counts.
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ResourceLimitError(f"memory_budget must be a positive number of bytes or text "
+                                 f"such as '512M', got {value!r}")
+    return int(value)
+
+
+def _check_path(label: str) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, (str, os.PathLike)):
+            raise InputError(f"{label} must be a folder path or None, got {value!r}")
+        return str(os.fspath(value))
+    return check
+
+
+def _check_allow_paths(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, os.PathLike)):
+        raise InputError(f"allow_paths must be a list of folders, got the single path {value!r}")
+    check = _check_path("each allow_paths entry")
+    return tuple(str(check(p)) for p in value)
+
+
+def _check_timeout(value: object) -> float | None:
+    return _positive_seconds("timeout", value)
+
+
+def _check_start_timeout(value: object) -> float | None:
+    return _positive_seconds("start_timeout", value)
+
+
+def _check_transport(value: object) -> str:
+    if value not in TRANSPORTS:
+        raise InputError(f"transport must be 'shm' or 'pipe', got {value!r}")
+    return str(value)
+
+
+def _check_worker_env(value: Any) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((k, v) for k, v in items)
+    except (TypeError, ValueError):
+        raise InputError(f"worker_env must map names to values, got {value!r}") from None
+    for k, v in pairs:
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise InputError(f"worker_env names and values must be text, got {k!r}={v!r}")
+    return tuple(sorted(pairs))
+
+
+def _option(check: Callable[[Any], Any], cli: CliFlag | None = None, *,
+            isolation: bool = False) -> dict[str, Any]:
+    """A field's metadata: its ``check`` (normalises the value or raises), its command-line
+    flag (None: not on the command line) and whether only an isolated renderer uses it."""
+    return {"check": check, "cli": cli, "isolation": isolation}
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     """Every option of a renderer (immutable, picklable, compared by value).
 
-    Build one with keywords (``RenderSettings(size=(1920, 1080), draw_flipped=True)``) or
+    Adding an option is one field declaration: its default, its check, its command-line flag
+    (if any) and whether only isolation uses it all live in the field's ``metadata``
+    (:func:`_option`).  Build one with keywords (``RenderSettings(size=(1920, 1080), draw_flipped=True)``) or
     :meth:`from_options` (unknown names raise :class:`~offscreen_isf.errors.InputError`);
     derive variants with :meth:`replace`.  Values are normalised on construction: sizes to
     ``(int, int)``, paths to ``str``, sequences to tuples.
@@ -150,43 +236,45 @@ class RenderSettings:
         extra environment variables for the worker, as (name, value) pairs.
     """
 
-    size: tuple[int, int] = field(default=DEFAULT_SIZE, metadata=_cli(
-        "--size", "size", OUTPUT, "output size in pixels (default: 1920x1080)", "WxH", (1920, 1080)))
-    backend: str | None = field(default=None, metadata=_cli(
+    size: tuple[int, int] = field(default=DEFAULT_SIZE, metadata=_option(_check_size, CliFlag(
+        "--size", "size", OUTPUT, "output size in pixels (default: 1920x1080)", "WxH", (1920, 1080))))
+    backend: str | None = field(default=None, metadata=_option(_check_backend, CliFlag(
         "--backend", "text", RUN,
-        "egl, osmesa or cgl (default: $OFFSCREEN_ISF_BACKEND, then the platform default)"))
-    clamp: bool = True
-    draw_flipped: bool = field(default=False, metadata=_cli(
+        "egl, osmesa or cgl (default: $OFFSCREEN_ISF_BACKEND, then the platform default)")))
+    clamp: bool = field(default=True, metadata=_option(_check_flag("clamp")))
+    draw_flipped: bool = field(default=False, metadata=_option(_check_flag("draw_flipped"), CliFlag(
         "--draw-flipped", "switch", OUTPUT,
         "draw the last pass upside down so frames need no flip on readback: faster, but not "
         "bit-exact: interpolated coordinates round differently in the last bit, which "
-        "hash-noise shaders amplify (default: off, matches the reference)"))
-    isolate: bool = field(default=False, metadata=_cli(
+        "hash-noise shaders amplify (default: off, matches the reference)")))
+    isolate: bool = field(default=False, metadata=_option(_check_flag("isolate"), CliFlag(
         "--isolate", "switch", SAFETY,
-        "render in a worker process: a hang or crash costs one error, not the run"))
-    timeout: float | None = field(default=DEFAULT_TIMEOUT, metadata=_cli(
-        "--timeout", "seconds", SAFETY, "per-frame deadline with --isolate (default: 30)", "SECONDS"))
-    start_timeout: float | None = None
-    transport: str = "shm"
-    worker_env: tuple[tuple[str, str], ...] = ()
-    max_size: tuple[int, int] | None = field(default=None, metadata=_cli(
+        "render in a worker process: a hang or crash costs one error, not the run")))
+    timeout: float | None = field(default=DEFAULT_TIMEOUT, metadata=_option(_check_timeout, CliFlag(
+        "--timeout", "seconds", SAFETY, "per-frame deadline with --isolate (default: 30)", "SECONDS"),
+        isolation=True))
+    start_timeout: float | None = field(default=None, metadata=_option(_check_start_timeout, isolation=True))
+    transport: str = field(default="shm", metadata=_option(_check_transport, isolation=True))
+    worker_env: tuple[tuple[str, str], ...] = field(default=(), metadata=_option(_check_worker_env,
+                                                                                 isolation=True))
+    max_size: tuple[int, int] | None = field(default=None, metadata=_option(_check_max_size, CliFlag(
         "--max-size", "size", SAFETY,
-        "cap for the output and every target (default: GL_MAX_TEXTURE_SIZE)", "WxH"))
-    memory_budget: int | str | None = field(default=None, metadata=_cli(
+        "cap for the output and every target (default: GL_MAX_TEXTURE_SIZE)", "WxH")))
+    memory_budget: int | str | None = field(default=None, metadata=_option(_check_memory_budget, CliFlag(
         "--memory-budget", "text", SAFETY,
         "render-target memory per frame, e.g. 512M or 2G "
-        "(default: $OFFSCREEN_ISF_MEMORY_BUDGET, else half the available memory)", "BYTES"))
-    input_root: str | None = field(default=None, metadata=_cli(
+        "(default: $OFFSCREEN_ISF_MEMORY_BUDGET, else half the available memory)", "BYTES")))
+    input_root: str | None = field(default=None, metadata=_option(_check_path("input_root"), CliFlag(
         "--root", "text", SAFETY,
-        "--image/--audio/--set file paths must resolve inside DIR (symlinks followed)", "DIR"))
-    allow_paths: tuple[str, ...] = field(default=(), metadata=_cli(
+        "--image/--audio/--set file paths must resolve inside DIR (symlinks followed)", "DIR")))
+    allow_paths: tuple[str, ...] = field(default=(), metadata=_option(_check_allow_paths, CliFlag(
         "--allow-path", "paths", SAFETY,
-        "extra folder IMPORTED images may come from (repeatable; default: the shader's folder)", "DIR"))
+        "extra folder IMPORTED images may come from (repeatable; default: the shader's folder)", "DIR")))
 
     # -- validation: the one place each option is checked -------------------------------
     def __post_init__(self) -> None:
-        for name, check in _CHECKS.items():
-            object.__setattr__(self, name, check(getattr(self, name)))
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, f.metadata["check"](getattr(self, f.name)))
         if not self.isolate:
             # Isolation options mean nothing in process: refuse them rather than ignore them.
             given = [f.name for f in ISOLATION_FIELDS
@@ -249,104 +337,11 @@ class RenderSettings:
         return None if self.timeout is None else max(2 * self.timeout, DEFAULT_TIMEOUT)
 
 
-def _check_size(value: object) -> tuple[int, int]:
-    return _size_pair("size", value, ResourceLimitError)
-
-
-def _check_backend(value: object) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise InputError(f"backend must be a name such as 'egl' or None, got {value!r}")
-    return value
-
-
-def _check_flag(label: str) -> Any:
-    def check(value: object) -> bool:
-        if not isinstance(value, (bool, np.bool_)):
-            raise InputError(f"{label} must be True or False, got {value!r}")
-        return bool(value)
-    return check
-
-
-def _check_max_size(value: object) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    return _size_pair("max_size", pair, ResourceLimitError)
-
-
-def _check_memory_budget(value: object) -> int | str | None:
-    # The text form ("512M") is parsed by gl.limits, the one reader of byte counts.
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ResourceLimitError(f"memory_budget must be a positive number of bytes or text "
-                                 f"such as '512M', got {value!r}")
-    return int(value)
-
-
-def _check_path(label: str) -> Any:
-    def check(value: object) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, (str, os.PathLike)):
-            raise InputError(f"{label} must be a folder path or None, got {value!r}")
-        return str(os.fspath(value))
-    return check
-
-
-def _check_allow_paths(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, os.PathLike)):
-        raise InputError(f"allow_paths must be a list of folders, got the single path {value!r}")
-    check = _check_path("each allow_paths entry")
-    return tuple(str(check(p)) for p in value)
-
-
-def _check_timeout(value: object) -> float | None:
-    return _positive_seconds("timeout", value)
-
-
-def _check_start_timeout(value: object) -> float | None:
-    return _positive_seconds("start_timeout", value)
-
-
-def _check_transport(value: object) -> str:
-    if value not in TRANSPORTS:
-        raise InputError(f"transport must be 'shm' or 'pipe', got {value!r}")
-    return str(value)
-
-
-def _check_worker_env(value: Any) -> tuple[tuple[str, str], ...]:
-    if value is None:
-        return ()
-    items = value.items() if isinstance(value, Mapping) else value
-    try:
-        pairs = tuple((k, v) for k, v in items)
-    except (TypeError, ValueError):
-        raise InputError(f"worker_env must map names to values, got {value!r}") from None
-    for k, v in pairs:
-        if not isinstance(k, str) or not isinstance(v, str):
-            raise InputError(f"worker_env names and values must be text, got {k!r}={v!r}")
-    return tuple(sorted(pairs))
-
-
-#: field -> its check (normalises the value or raises); one entry per field
-_CHECKS: dict[str, Any] = {
-    "size": _check_size, "backend": _check_backend, "clamp": _check_flag("clamp"),
-    "draw_flipped": _check_flag("draw_flipped"), "isolate": _check_flag("isolate"),
-    "timeout": _check_timeout, "start_timeout": _check_start_timeout,
-    "transport": _check_transport, "worker_env": _check_worker_env,
-    "max_size": _check_max_size, "memory_budget": _check_memory_budget,
-    "input_root": _check_path("input_root"), "allow_paths": _check_allow_paths,
-}
-
 #: every option's name, in declaration order
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RenderSettings))
 #: options that only an isolated renderer uses
-ISOLATION_NAMES = ("timeout", "start_timeout", "transport", "worker_env")
-ISOLATION_FIELDS = tuple(f for f in dataclasses.fields(RenderSettings) if f.name in ISOLATION_NAMES)
-assert set(_CHECKS) == set(FIELD_NAMES), "every RenderSettings field needs a check in _CHECKS"
+ISOLATION_FIELDS = tuple(f for f in dataclasses.fields(RenderSettings) if f.metadata["isolation"])
+ISOLATION_NAMES = tuple(f.name for f in ISOLATION_FIELDS)
 
 
 def cli_fields() -> Iterator[tuple[str, CliFlag]]:
