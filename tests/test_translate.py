@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from offscreen_isf.isf.document import ISFWarning, load
-from offscreen_isf.errors import CompileError
+from offscreen_isf.errors import CompileError, ISFError
 from offscreen_isf.isf.translate import (HELPERS, map_compile_log, split_call, tokenize,
                                      translate)
 
@@ -409,3 +411,62 @@ def test_translate_emits_final_sources_for_the_options() -> None:
         assert bad not in GLSL_VERSIONS
         with pytest.raises(ValueError, match="glsl_version"):
             translate(doc, glsl_version=bad)
+
+
+_GENERATED_SHAPES = re.compile(r"^(isf_|ISF_|VVSAMPLER)|^_.+_(imgRect|imgSize|flip)$")
+
+
+def _emitted_identifiers(t) -> set[str]:
+    """isf_* / ISF_* / VVSAMPLER* / _NAME_img* identifiers the translation put in its sources
+    (on generated lines, and on body lines where the original line does not have them)."""
+    found: set[str] = set()
+    for stage in ("fragment", "vertex"):
+        for g, line in enumerate(t.source(stage).split("\n"), 1):
+            idents = {tok.text for tok in tokenize(line) if tok.kind == "ident"}
+            origin = t.origin(stage, g)
+            if origin is not None:
+                file, n = origin
+                idents -= {tok.text for tok in tokenize(t.sources[file][n - 1]) if tok.kind == "ident"}
+            found |= {i for i in idents if _GENERATED_SHAPES.search(i)}
+    return found
+
+
+def _corpus_like_documents():
+    bodies = [
+        "void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage) + IMG_PIXEL(tmpBuf, gl_FragCoord.xy)"
+        " + IMG_NORM_PIXEL(accum, isf_FragNormCoord, 0.5) + IMG_THIS_NORM_PIXEL(wave)"
+        " + IMG_PIXEL(inputImage, vec2(1.0), 1.0) + vec4(IMG_SIZE(inputImage), dFdy(TIME), 1.0);"
+        " if (gl_FrontFacing) discard; }\n",
+        "varying vec2 uv;\nvoid main() { gl_FragColor = texture2D(inputImage, vv_FragNormCoord); }\n",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ISFWarning)
+        docs = [load(shader(b)) for b in bodies]
+        corpus = Path(__file__).resolve().parents[1].parent / "shared" / "isf-corpus"
+        for path in sorted(corpus.rglob("*.fs"))[::7]:   # a spread of the corpus, when present
+            try:
+                docs.append(load(path))
+            except ISFError:
+                continue
+    return docs
+
+
+def test_every_generated_identifier_is_a_reserved_name() -> None:
+    """The translation emits only identifiers that isf/names.py lists (GENERATED_NAMES, or
+    the _NAME_imgRect/_NAME_imgSize/_NAME_flip pattern), so the parser's reserved-name check
+    covers everything the generated code declares."""
+    from offscreen_isf.isf.names import GENERATED_NAMES, is_image_aux_name
+
+    seen: set[str] = set()
+    for doc in _corpus_like_documents():
+        for flip in (False, True):
+            try:
+                t = translate(doc, flip_y=flip)
+            except CompileError:
+                continue
+            seen |= _emitted_identifiers(t)
+    stray = sorted(i for i in seen if i not in GENERATED_NAMES and not is_image_aux_name(i))
+    assert not stray, f"emitted but not in isf/names.py: {stray}"
+    # the check saw the generated machinery (not a vacuous pass)
+    assert {"isf_FlipY", "isf_FragNormCoord", "VVSAMPLER_2DBYPIXEL", "ISF_THIS_PIXEL",
+            "isf_dFdy", "_inputImage_imgSize"} <= seen

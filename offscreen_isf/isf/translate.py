@@ -85,8 +85,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .document import Document
 from ..errors import CompileError
+from .document import Document
+from .names import GENERATED_UNIFORMS, IMAGE_AUX
 
 __all__ = ["Token", "tokenize", "split_call", "Translation", "UniformDecl", "translate",
            "map_compile_log", "parse_glsl_version", "GLSL_VERSION", "GLSL_VERSIONS", "HELPERS",
@@ -327,14 +328,11 @@ HELPERS: dict[tuple[str, bool], str] = {
         "}\n"),
 }
 
-_BUILTIN_UNIFORMS: tuple[tuple[str, str], ...] = (
-    ("PASSINDEX", "int"), ("RENDERSIZE", "vec2"), ("TIME", "float"), ("TIMEDELTA", "float"),
-    ("DATE", "vec4"), ("FRAMEINDEX", "int"), ("isf_FlipY", "vec2"),
-)
-_IMAGE_AUX: tuple[tuple[str, str, str], ...] = (
-    ("_{}_imgRect", "vec4", "image_rect"), ("_{}_imgSize", "vec2", "image_size"),
-    ("_{}_flip", "bool", "image_flip"),
-)
+# The uniforms declared before the per-input ones, and the per-sampler ones, come from
+# names.py: the parser refuses header entries that would collide with them.  Every other
+# identifier the templates here emit is listed in names.GENERATED_NAMES (a test checks it).
+_BUILTIN_UNIFORMS: tuple[tuple[str, str], ...] = tuple(GENERATED_UNIFORMS.items())
+_IMAGE_AUX: tuple[tuple[str, str, str], ...] = IMAGE_AUX
 
 _DEFAULT_VERTEX_BODY = "void main(void) {\n\tisf_vertShaderInit();\n}\n"
 _VERTEX_INIT = (
