@@ -522,3 +522,47 @@ def test_pipelined_render_frames_match_plain_renders(shared_ctx, flip, shader) -
     assert [t for t, _ in got] == times
     for (_, frame), want in zip(got, plain):
         np.testing.assert_allclose(frame, want, rtol=1e-6)
+
+
+def test_settings_object_or_keyword_options(shared_ctx) -> None:
+    """Renderer(..., settings=RenderSettings(...)) and the same options as keywords build
+    equal settings and equal pixels; giving both, or isolate=True, is an InputError."""
+    src = isf({"INPUTS": [{"NAME": "v", "TYPE": "float", "DEFAULT": 0.25, "MIN": 0, "MAX": 0.5}]},
+              "void main() { gl_FragColor = vec4(v, gl_FragCoord.xy / 4.0, 1.0); }")
+    settings = oi.RenderSettings(size=(4, 3), clamp=False, draw_flipped=True)
+    with oi.Renderer(src, context=shared_ctx, settings=settings) as a, \
+            oi.Renderer(src, (4, 3), context=shared_ctx, clamp=False, draw_flipped=True) as b:
+        assert a.settings == b.settings == settings
+        assert a.size == (4, 3) and a.draw_flipped and not a.clamp
+        a.set_inputs(v=0.75)   # clamp=False: kept over MAX
+        b.set_inputs(v=0.75)
+        assert a.inputs["v"] == 0.75
+        np.testing.assert_array_equal(a.render(), b.render())
+        assert "#define ISF_FLIP_Y 1" in a.translation.fragment   # final sources, as compiled
+    with oi.Renderer(src, (5, 2), context=shared_ctx) as r:
+        assert r.settings == oi.RenderSettings(size=(5, 2)) and r.render().shape == (2, 5, 4)
+    with pytest.raises(oi.InputError, match="not both"):
+        oi.Renderer(src, (4, 3), context=shared_ctx, settings=settings)
+    with pytest.raises(oi.InputError, match="not both"):
+        oi.Renderer(src, context=shared_ctx, settings=settings, clamp=True)
+    with pytest.raises(oi.InputError, match=r"open_renderer\(.*isolate=True"):
+        oi.Renderer(src, (4, 3), isolate=True)
+    with pytest.raises(oi.InputError, match="unknown renderer option"):
+        oi.Renderer(src, (4, 3), context=shared_ctx, colour=True)
+    with pytest.raises(oi.InputError, match="time"):
+        with oi.Renderer(src, (4, 3), context=shared_ctx) as r:
+            r.render(True)   # a bool is not a time
+
+
+def test_program_uses_glsl_400_where_the_driver_has_it(shared_ctx) -> None:
+    """The translation is emitted for the context's GLSL (400 when available, else 330):
+    the renderer compiles its sources as they are."""
+    from offscreen_isf.isf.translate import parse_glsl_version
+
+    have = parse_glsl_version(shared_ctx.info.glsl_version)
+    with oi.Renderer(isf({}, "void main() { gl_FragColor = vec4(1.0); }"), (2, 2), context=shared_ctx) as r:
+        r.compile()
+        want = 400 if have >= 400 else 330
+        assert r.translation.glsl_version == want
+        assert r.translation.fragment.startswith(f"#version {want}\n")
+        assert (r.render() == 255).all()
