@@ -486,7 +486,7 @@ def _first_line(exc: BaseException) -> str:
     """The message of ``exc`` for ``error: ...``: a BackendError without its ``-> fix`` tail;
     a compile log keeps its lines (indented), everything else is one line."""
     fix = getattr(exc, "fix", None)
-    text = str(exc).split(" -> ")[0] if fix else str(exc)
+    text = exc.message if fix and isinstance(exc, ISFError) else str(exc)
     if isinstance(exc, CompileError):
         head, _, rest = text.partition("\n")
         return head + ("".join(f"\n  {line}" for line in rest.splitlines()) if rest else "")

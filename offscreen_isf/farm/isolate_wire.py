@@ -38,8 +38,6 @@ __all__ = ["WorkerProcess", "WorkerPipe", "WorkerDiedError", "DeadlineError", "s
 
 HEADER = struct.Struct("<Q")     # request: pickle length
 REPLY = struct.Struct("<IQ")     # reply: JSON length, raw payload length
-#: structured fields of offscreen_isf.errors instances that cross the wire (JSON-safe values)
-ERROR_ATTRS = ("path", "line", "column", "message", "fix", "state", "event", "legal")
 
 
 class WorkerDiedError(Exception):
@@ -65,25 +63,15 @@ def shared_file(size: int) -> int:
 # -- errors across the wire -------------------------------------------------------------------
 
 def encode_error(exc: ISFError) -> dict[str, Any]:
-    """Worker side: an :mod:`offscreen_isf.errors` instance as JSON-safe metadata."""
-    attrs = {k: getattr(exc, k) for k in ERROR_ATTRS if hasattr(exc, k)}
-    attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in attrs.items()
-             if isinstance(v, (str, int, float, tuple, list, type(None)))}
-    return {"error": type(exc).__name__, "text": str(exc), "attrs": attrs}
+    """Worker side: an :mod:`offscreen_isf.errors` instance as JSON-safe metadata
+    (:meth:`~offscreen_isf.errors.ISFError.to_dict`: class name, text, structured fields)."""
+    return exc.to_dict()
 
 
 def rebuild_error(meta: Mapping[str, Any]) -> ISFError:
-    """Caller side: an :mod:`offscreen_isf.errors` instance from the worker's JSON (never unpickled)."""
-    cls = getattr(_errors, str(meta.get("error", "")), None)
-    if not (isinstance(cls, type) and issubclass(cls, ISFError)):
-        cls = RenderError
-    exc = cls.__new__(cls)
-    Exception.__init__(exc, str(meta.get("text", "")))
-    attrs = meta.get("attrs") or {}
-    for k in ERROR_ATTRS:
-        if k in attrs:
-            setattr(exc, k, tuple(attrs[k]) if k == "legal" else attrs[k])
-    return exc
+    """Caller side: an :mod:`offscreen_isf.errors` instance from the worker's JSON (never
+    unpickled; only classes of that module, RenderError for an unknown name)."""
+    return _errors.from_dict(meta, default=RenderError)
 
 
 # -- caller side --------------------------------------------------------------------------------
