@@ -14,6 +14,8 @@ reader must follow, and a cycle hidden behind it is still a cycle of design).  A
 * ``isf/`` and ``media/`` never import OpenGL;
 * ``backends/`` imports only ``offscreen_isf.errors`` and itself from the package;
 * nothing in the package touches ``sys.path``;
+* every public exception class of the package and backends is defined in
+  ``offscreen_isf/errors.py`` (a module may keep a private ``_Name`` signal for itself);
 * no class over 250 lines and no function over 60 lines in ``offscreen_isf/`` and ``backends/``
   (``offscreen_isf/compat`` aside: its emulation tables mirror another library).
 
@@ -29,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from offscreen_isf.errors import ERRORS  # pure Python: the error module imports nothing
 
 ROOT = Path(__file__).resolve().parents[1]
 #: source folder -> the dotted package it is installed as
@@ -274,6 +278,26 @@ def sys_path_violations(mod: Module) -> list[str]:
     return out
 
 
+#: base classes that make a class an exception (builtins, and the names errors.py defines)
+_EXCEPTION_BASES = frozenset({
+    "BaseException", "Exception", "ValueError", "RuntimeError", "OSError", "TimeoutError",
+    "TypeError", "KeyError", "LookupError", "ArithmeticError", *ERRORS,
+})
+
+
+def error_class_violations(mod: Module) -> list[str]:
+    if not _in(mod.name, "offscreen_isf") or mod.name == "offscreen_isf.errors":
+        return []
+    out: list[str] = []
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            bases = {b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else ""
+                     for b in node.bases}
+            if bases & _EXCEPTION_BASES:
+                out.append(f"{mod.name}:{node.lineno} defines exception {node.name} outside errors.py")
+    return out
+
+
 def size_violations(mod: Module) -> list[str]:
     if not _in(mod.name, "offscreen_isf") or _in(mod.name, SIZE_EXEMPT):
         return []
@@ -324,6 +348,9 @@ def test_checks_catch_what_they_claim() -> None:
     assert opengl_violations(graph, "offscreen_isf.isf.a")
     assert backends_violations(graph, "offscreen_isf.backends.c")
     assert sys_path_violations(mods["offscreen_isf.isf.a"])
+    err = Module("offscreen_isf.gl.e", Path("e"), ast.parse(
+        "class Oops(ValueError): pass\nclass _Quiet(Exception): pass\nclass W(UserWarning): pass\n"), False)
+    assert error_class_violations(err) == ["offscreen_isf.gl.e:1 defines exception Oops outside errors.py"]
     assert size_violations(mods["offscreen_isf.gl.b"])
 
 
@@ -348,6 +375,12 @@ def test_no_sys_path(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", NAMES)
+def test_errors_live_in_errors_py(module: str) -> None:
+    bad = error_class_violations(MODULES[module])
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("module", NAMES)
 def test_size_limits(module: str) -> None:
     bad = size_violations(MODULES[module])
     assert not bad, "\n".join(bad)
@@ -363,7 +396,7 @@ def main() -> int:
     bad = [line for name in NAMES for line in (
         layer_violations(GRAPH, name) + opengl_violations(GRAPH, name)
         + backends_violations(GRAPH, name) + sys_path_violations(MODULES[name])
-        + size_violations(MODULES[name]))]
+        + error_class_violations(MODULES[name]) + size_violations(MODULES[name]))]
     print(f"violations ({len(bad)}):")
     for line in bad:
         print("  " + line)
