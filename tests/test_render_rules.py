@@ -520,7 +520,7 @@ def test_pipelined_render_frames_match_plain_renders(shared_ctx, flip, shader) -
                 shared_ctx.reinitialize()      # the queued frame must survive
         assert shared_ctx.live_objects()["buffer"] == 1   # the renderer's quad; PBOs freed
     assert [t for t, _ in got] == times
-    for (_, frame), want in zip(got, plain):
+    for (_, frame), want in zip(got, plain, strict=True):
         np.testing.assert_allclose(frame, want, rtol=1e-6)
 
 

@@ -10,12 +10,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from offscreen_isf.isf.document import ISFWarning, load
 from offscreen_isf.errors import CompileError, ISFError
-from offscreen_isf.isf.translate import (HELPERS, map_compile_log, split_call, tokenize,
-                                     translate)
+from offscreen_isf.isf.document import ISFWarning, load
+from offscreen_isf.isf.translate import HELPERS, map_compile_log, split_call, tokenize, translate
 
 HEADER = {
     "ISFVSN": "2",
@@ -44,7 +44,7 @@ def tr(body: str, header: dict | None = None, **kw):
 def body_of(t) -> str:
     """The generated lines that map back to the .fs file."""
     lines = t.fragment.split("\n")
-    return "\n".join(l for l, o in zip(lines, t.fragment_map) if o is not None)
+    return "\n".join(ln for ln, o in zip(lines, t.fragment_map, strict=True) if o is not None)
 
 
 def code_tokens(text: str) -> list[str]:
@@ -206,8 +206,8 @@ def test_prelude_order_and_uniforms() -> None:
     lines = t.fragment.split("\n")
     assert lines[0] == "#version 330"
     assert "layout(location = 0) out vec4 isf_FragColor;" in lines
-    decl = [l for l in lines if l.startswith("uniform ")]
-    names = [l.rstrip(";").split()[-1] for l in decl]
+    decl = [ln for ln in lines if ln.startswith("uniform ")]
+    names = [ln.rstrip(";").split()[-1] for ln in decl]
     assert names[:6] == ["PASSINDEX", "RENDERSIZE", "TIME", "TIMEDELTA", "DATE", "FRAMEINDEX"]
     assert names.index("inputImage") < names.index("level") < names.index("wave")
     assert names.index("accum") < names.index("tmpBuf")  # persistent before temporary
@@ -220,7 +220,7 @@ def test_prelude_order_and_uniforms() -> None:
     assert "uniform int count;" in lines and "uniform vec2 where;" in lines
     assert "uniform vec4 tint;" in lines and "in vec2 isf_FragNormCoord;" in lines
     assert {(u.name, u.glsl_type) for u in t.uniforms} >= {("level", "float"), ("_wave_flip", "bool")}
-    vdecl = [l for l in t.vertex.split("\n") if l.startswith("uniform ")]
+    vdecl = [ln for ln in t.vertex.split("\n") if ln.startswith("uniform ")]
     assert vdecl == decl  # identical declarations in both stages
     assert "layout(location = 0) in vec2 isf_position;" in t.vertex
     assert "out vec2 isf_FragNormCoord;" in t.vertex
@@ -250,7 +250,7 @@ def test_default_vertex_shader() -> None:
 # -- errors at the right .fs line ---------------------------------------------------------------
 
 def _line_of(text: str, needle: str) -> int:
-    return next(k for k, l in enumerate(text.split("\n"), 1) if needle in l)
+    return next(k for k, ln in enumerate(text.split("\n"), 1) if needle in ln)
 
 
 @pytest.mark.parametrize("bad, fragment", [
@@ -333,7 +333,7 @@ def test_line_map_is_exact_for_every_body_line() -> None:
     text = shader(body)
     t = tr(body)
     src_lines = text.split("\n")
-    for g, (line, origin) in enumerate(zip(t.fragment.split("\n"), t.fragment_map), 1):
+    for g, (line, origin) in enumerate(zip(t.fragment.split("\n"), t.fragment_map, strict=True), 1):
         if origin is not None:
             assert origin[0] == "<string>"
             assert src_lines[origin[1] - 1].replace("void main(", "void isf_main(") == line

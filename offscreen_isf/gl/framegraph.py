@@ -66,7 +66,7 @@ class FrameGraph:
     ``textures``, target sizes and persistent buffers from ``targets``, and the orientation
     of each pass from ``readback``."""
 
-    def __init__(self, ctx: "Context", owner: object, document: Document, translation: Translation,
+    def __init__(self, ctx: Context, owner: object, document: Document, translation: Translation,
                  textures: InputTextures, targets: Targets, readback: FrameReadback) -> None:
         self.ctx = ctx
         self.owner = owner

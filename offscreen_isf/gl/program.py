@@ -41,7 +41,7 @@ _STAGES = (("vertex", "GL_VERTEX_SHADER"), ("fragment", "GL_FRAGMENT_SHADER"))
 LogMapper = Callable[[str, str], str]
 
 
-def program_glsl_version(ctx: "Context") -> int:
+def program_glsl_version(ctx: Context) -> int:
     """The ``#version`` to compile generated ISF sources as on ``ctx``: 400 where the
     context's GLSL has it (llvmpipe, NVIDIA, macOS 4.1), else 330.
 
@@ -58,7 +58,7 @@ def _text(log: Any) -> str:
     return log.decode("utf-8", "replace") if isinstance(log, bytes) else str(log)
 
 
-def _compile(ctx: "Context", owner: object, stage: str, source: str, what: str,
+def _compile(ctx: Context, owner: object, stage: str, source: str, what: str,
              log_mapper: LogMapper | None) -> int:
     """One compiled shader object (deleted again, and CompileError raised, on failure)."""
     gl = ctx.gl
@@ -69,12 +69,13 @@ def _compile(ctx: "Context", owner: object, stage: str, source: str, what: str,
         log = _text(gl.glGetShaderInfoLog(shader))
         ctx.delete("shader", shader)
         renderer = ctx.info.renderer if ctx.info else ctx.backend
-        raise CompileError(f"{what}: {stage} shader failed to compile on {renderer}:\n"
-                           f"{log_mapper(log, stage) if log_mapper else log}")
+        mapped = log_mapper(log, stage) if log_mapper else log
+        raise CompileError(f"{what}: {stage} shader failed to compile on {renderer}:\n{mapped}",
+                           stage=stage, log=mapped)
     return shader
 
 
-def build_program(ctx: "Context", owner: object, sources: Mapping[str, str], *, what: str,
+def build_program(ctx: Context, owner: object, sources: Mapping[str, str], *, what: str,
                   attributes: Mapping[str, int] | None = None,
                   log_mapper: LogMapper | None = None) -> int:
     """Compile ``sources`` (``{"vertex": text, "fragment": text}``) and link them.
@@ -96,7 +97,8 @@ def build_program(ctx: "Context", owner: object, sources: Mapping[str, str], *, 
             gl.glBindAttribLocation(program, location, name)
         gl.glLinkProgram(program)
         if not gl.glGetProgramiv(program, gl.GL_LINK_STATUS):
-            raise CompileError(f"{what}: program failed to link: {_text(gl.glGetProgramInfoLog(program))}")
+            log = _text(gl.glGetProgramInfoLog(program))
+            raise CompileError(f"{what}: program failed to link: {log}", log=log)
     except BaseException:
         ctx.delete("program", program)
         raise
@@ -114,7 +116,7 @@ class Program:
     location -1 and are skipped.  Valid for one context generation.
     """
 
-    def __init__(self, ctx: "Context", name: int, uniform_types: Mapping[str, str]) -> None:
+    def __init__(self, ctx: Context, name: int, uniform_types: Mapping[str, str]) -> None:
         gl = ctx.gl
         self.ctx = ctx
         self.name = name
@@ -124,8 +126,8 @@ class Program:
         self._cache: dict[str, tuple[Any, ...]] = {}
 
     @classmethod
-    def from_translation(cls, ctx: "Context", owner: object, translation: Translation,
-                         what: str) -> "Program":
+    def from_translation(cls, ctx: Context, owner: object, translation: Translation,
+                         what: str) -> Program:
         """Build the program of an ISF translation (``isf_position`` at attribute 0; compile
         logs mapped to the .fs/.vs lines)."""
         name = build_program(ctx, owner, {"vertex": translation.vertex, "fragment": translation.fragment},

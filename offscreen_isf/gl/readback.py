@@ -39,6 +39,9 @@ READ_TYPES = {"uint8": "GL_UNSIGNED_BYTE", "float32": "GL_FLOAT"}
 
 GL_PACK_INVERT_MESA = 0x8758
 
+#: A caller's readback staging buffer: ((height, width, 4), dtype name) -> bottom-up array
+Scratch = dict[tuple[tuple[int, int, int], str], np.ndarray]
+
 #: How rows become top-first on readback.  "none": they already are (a last pass drawn upside
 #: down: Renderer(draw_flipped=True)).  Otherwise, best first: Mesa inverts during
 #: glReadPixels (GL_MESA_pack_invert: row by row instead of one extra copy); a GPU flips
@@ -46,7 +49,7 @@ GL_PACK_INVERT_MESA = 0x8758
 FLIP_MODES = ("none", "mesa_invert", "gpu_blit", "cpu")
 
 
-def best_flip_mode(ctx: "Context") -> str:
+def best_flip_mode(ctx: Context) -> str:
     """The cheapest way to turn an upright (GL order) target's rows top-first on this context
     (FLIP_MODES other than "none").
 
@@ -59,8 +62,8 @@ def best_flip_mode(ctx: "Context") -> str:
     return "cpu" if software else "gpu_blit"
 
 
-def read_target(ctx: "Context", target: RenderTarget, out: np.ndarray | None = None,
-                dtype: str | None = None, scratch: dict | None = None,
+def read_target(ctx: Context, target: RenderTarget, out: np.ndarray | None = None,
+                dtype: str | None = None, scratch: Scratch | None = None,
                 flip: str = "cpu") -> np.ndarray:
     """Pixels of ``target`` as an (height, width, 4) array, **top row first** (image order).
 
@@ -117,7 +120,7 @@ def read_target(ctx: "Context", target: RenderTarget, out: np.ndarray | None = N
     return out
 
 
-def _read_flipped_on_gpu(ctx: "Context", target: RenderTarget, out: np.ndarray | None,
+def _read_flipped_on_gpu(ctx: Context, target: RenderTarget, out: np.ndarray | None,
                          dtype: str, shape: tuple[int, int, int]) -> np.ndarray:
     """Blit ``target`` upside down into a pooled target, then read it straight into ``out``:
     GL returns rows bottom-first, so the result is top-row-first with no CPU copy."""
@@ -155,7 +158,7 @@ class PboReadback:
     deleted by :meth:`release` (or with the context).  The context must be current.
     """
 
-    def __init__(self, ctx: "Context", owner: object) -> None:
+    def __init__(self, ctx: Context, owner: object) -> None:
         self.ctx = ctx
         self.generation = ctx.generation
         self.buffers = [ctx.create("buffer", owner), ctx.create("buffer", owner)]
@@ -248,13 +251,13 @@ class FrameReadback:
     ``render_frames`` should overlap readback with drawing (hardware renderers only).
     """
 
-    def __init__(self, ctx: "Context", draw_flipped: bool) -> None:
+    def __init__(self, ctx: Context, draw_flipped: bool) -> None:
         self.ctx = ctx
         self.draw_flipped = bool(draw_flipped)
         self.row_flip = best_flip_mode(ctx)
         self.final_flip = self.row_flip
         self.pipeline_by_default = self.row_flip == "gpu_blit"
-        self._scratch: dict = {}   # readback staging buffer, reused across frames
+        self._scratch: Scratch = {}   # readback staging buffer, reused across frames
 
     def orient(self, last: bool, height: int, persistent: bool) -> tuple[float, float] | None:
         """Decide how a pass of ``height`` pixels is drawn; for the ``last`` pass also how it
@@ -294,7 +297,7 @@ class PipelinedReadback:
     :meth:`release` frees the buffers.
     """
 
-    def __init__(self, ctx: "Context", owner: object) -> None:
+    def __init__(self, ctx: Context, owner: object) -> None:
         self.ctx = ctx
         self.owner = owner
         self.reader: PboReadback | None = None
@@ -325,7 +328,7 @@ class PipelinedReadback:
         with self.ctx.current():
             return self.reader.fetch(frame.slot, frame.shape, frame.dtype, frame.flip)
 
-    def save_before_close(self, context: "Context") -> None:
+    def save_before_close(self, context: Context) -> None:
         """``context`` is closing or reinitializing: keep the pending frame's pixels."""
         frame, reader = self.pending, self.reader
         if (frame is not None and reader is not None and context.state is not State.LOST

@@ -44,8 +44,8 @@ from ..isf.document import Document, load
 from ..isf.translate import Translation, translate
 from .context import Context
 from .framegraph import FrameGraph, date_vector
-from .limits import Limits, confine_path
 from .lifecycle import State
+from .limits import Limits, confine_path
 from .pool import RenderTarget
 from .program import Program, program_glsl_version
 from .readback import FrameReadback, PipelinedReadback, output_dtype
@@ -316,7 +316,7 @@ class Renderer:
 
     close = release
 
-    def __enter__(self) -> "Renderer":
+    def __enter__(self) -> Renderer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -48,7 +48,7 @@ class Targets:
     ``size`` is the output size (width, height) in pixels: the last pass's, and what size
     expressions see as ``$WIDTH``/``$HEIGHT``.  It may change between frames."""
 
-    def __init__(self, ctx: "Context", document: Document, size: tuple[int, int],
+    def __init__(self, ctx: Context, document: Document, size: tuple[int, int],
                  limits: Limits) -> None:
         self.ctx = ctx
         self.document = document
@@ -112,7 +112,7 @@ class Targets:
         self.persistent[name] = target
         return previous
 
-    def save(self, context: "Context") -> None:
+    def save(self, context: Context) -> None:
         """Before ``context``'s objects go: keep every persistent buffer's pixels on the CPU
         (the context current and readable), then forget the buffers."""
         for name, target in self.persistent.items():

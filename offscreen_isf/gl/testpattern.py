@@ -60,7 +60,7 @@ class TestPattern:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, ctx: "Context") -> None:
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._generation = -1
         self._program: Program | None = None
@@ -109,5 +109,5 @@ class TestPattern:
         self._generation, self._program, self._vao = -1, None, 0
         self.ctx.unregister_owner(self)
 
-    def on_context_closing(self, context: "Context", reinitializing: bool) -> None:
+    def on_context_closing(self, context: Context, reinitializing: bool) -> None:
         self._generation = -1  # names die with the context; rebuild lazily

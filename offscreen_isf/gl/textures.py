@@ -57,7 +57,7 @@ class Source:
         return self.pixels.shape[1], self.pixels.shape[0]
 
 
-def upload(ctx: "Context", gl: Any, owner: object, pixels: np.ndarray, texture: int = 0,
+def upload(ctx: Context, gl: Any, owner: object, pixels: np.ndarray, texture: int = 0,
            storage: tuple[int, ...] = ()) -> int:
     """Upload RGBA pixels (rows as stored: GL row 0 first) to ``texture`` (created for
     ``owner`` when 0); returns the texture name.
@@ -87,7 +87,7 @@ class InputTextures:
     """The sources of one renderer's image-like inputs and IMPORTED images, and the 1x1
     transparent texture bound where a sampler has no source."""
 
-    def __init__(self, ctx: "Context", owner: object, document: Document) -> None:
+    def __init__(self, ctx: Context, owner: object, document: Document) -> None:
         self.ctx = ctx
         self.owner = owner
         self.document = document

@@ -82,8 +82,8 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from ..errors import CompileError
 from .document import Document
@@ -454,7 +454,7 @@ class Translation:
         m = self.fragment_map if _stage(stage) == "fragment" else self.vertex_map
         return m[line - 1] if 1 <= line <= len(m) else None
 
-    def retarget(self, *, glsl_version: int | None = None, flip_y: bool | None = None) -> "Translation":
+    def retarget(self, *, glsl_version: int | None = None, flip_y: bool | None = None) -> Translation:
         """The same translation emitted for other options (unchanged ones are kept); returns
         ``self`` when nothing changes."""
         version = self.glsl_version if glsl_version is None else glsl_version
@@ -497,9 +497,8 @@ class _Rewriter:
     def fail(self, tok: Token, msg: str) -> CompileError:
         line = tok.line + self.line_offset
         src = self.lines[tok.line - 1].strip() if tok.line - 1 < len(self.lines) else ""
-        err = CompileError(f"{self.file}:{line}: {msg}\n    {src}")
-        err.path, err.line = self.file, line  # type: ignore[attr-defined]
-        return err
+        return CompileError(f"{self.file}:{line}: {msg}\n    {src}", path=self.file, line=line,
+                            stage=self.stage)
 
     def run(self) -> str:
         toks = self.toks
@@ -725,14 +724,12 @@ def map_compile_log(log: str, translation: Translation, stage: str) -> str:
     gen_lines = translation.source(st).split("\n")
     out: list[str] = []
     for raw in log.splitlines():
-        for pat, fmt in _LOG_FORMATS:
-            m = pat.match(raw)
-            if m:
-                break
-        else:
+        found = next(((m, fmt) for pat, fmt in _LOG_FORMATS if (m := pat.match(raw))), None)
+        if found is None:
             if raw.strip():
                 out.append(raw)
             continue
+        m, fmt = found
         gline = int(m.group("line"))
         msg = m.group("msg").strip()
         if fmt == "glslang":
