@@ -75,3 +75,13 @@ def test_ordinary_names_are_accepted(name: str) -> None:
 def test_output_is_float(passes: object, expected: bool) -> None:
     header = {} if passes is None else {"PASSES": passes}
     assert load(_shader(header)).output_is_float is expected
+
+
+def test_every_rewritten_identifier_is_reserved() -> None:
+    """The identifiers the translation rewrites in a body (renames, IMG_* macros) are all in
+    RENAMED_NAMES, so a new rename cannot silently become a usable input name."""
+    from offscreen_isf.isf import translate as tr
+
+    rewritten = set(tr._RENAMES["fragment"]) | set(tr._RENAMES["vertex"]) | set(tr.IMG_MACROS)
+    assert rewritten <= names.RENAMED_NAMES, rewritten - names.RENAMED_NAMES
+    assert names.RENAMED_NAMES <= names.RESERVED_NAMES
