@@ -7,18 +7,28 @@ is chosen when the first :class:`Context` is created.
 from __future__ import annotations
 
 from . import errors
-from .gl.context import Context
-from .isf.document import Document, load
-from .errors import (BackendError, CompileError, ContextLostError, InputError, ISFError,
-                     LifecycleError, ParseError, RenderCrashed, RenderError, RenderTimeout,
-                     ResourceLimitError,
-                     ThreadError)
-from .gl.lifecycle import Event, State
-from .media.output import to_pil, write_png
-from .gl.renderer import Renderer, render
 from .contract import RendererProtocol, RenderSettings
+from .errors import (
+    BackendError,
+    CompileError,
+    ContextLostError,
+    InputError,
+    ISFError,
+    LifecycleError,
+    ParseError,
+    RenderCrashed,
+    RenderError,
+    RenderTimeout,
+    ResourceLimitError,
+    ThreadError,
+)
 from .farm.factory import open_renderer
 from .farm.isolate import IsolatedRenderer
+from .gl.context import Context
+from .gl.lifecycle import Event, State
+from .gl.renderer import Renderer, render
+from .isf.document import Document, load
+from .media.output import to_pil, write_png
 
 __version__ = "0.1.0"
 

@@ -54,7 +54,7 @@ def escapes(tree: dict[str, Path]) -> dict[str, str]:
 
 
 def test_every_escape_is_refused_by_default(tree: dict[str, Path]) -> None:
-    for label, path in escapes(tree).items():
+    for _label, path in escapes(tree).items():
         with pytest.raises(ParseError, match="escapes the shader's folder"):
             oi.load(shader(tree["shaders"], path))
         # text shaders: confined to base_dir the same way
