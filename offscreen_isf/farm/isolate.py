@@ -51,7 +51,7 @@ from ..errors import InputError, RenderCrashed, RenderTimeout, ThreadError
 from ..gl.limits import Limits, confine_path
 from ..isf.document import Document, load
 from ..media.images import to_rgba
-from .isolate_wire import DeadlineError, WorkerDiedError, WorkerProcess, kill_quietly, rebuild_error, shared_file
+from .isolate_wire import WorkerProcess, _DeadlineError, _WorkerDiedError, kill_quietly, rebuild_error, shared_file
 from .isolate_worker import COMMANDS, Command
 
 __all__ = ["IsolatedRenderer", "RemoteContext", "DEFAULT_TIMEOUT"]
@@ -245,14 +245,14 @@ class IsolatedRenderer:
         try:
             w.send((cmd, arg), deadline)
             meta, payload = w.recv(deadline)
-        except DeadlineError:
+        except _DeadlineError:
             self._replace(w)
             raise RenderTimeout(
                 f"{self.document.name}: {doing} took longer than {limit:g} s (waited "
                 f"{_time.monotonic() - started:.2f} s); the worker (pid {w.pid}) was killed and a new one "
                 "started; persistent buffers restart from (0,0,0,0). Raise timeout= if the shader is "
                 "legitimately slow") from None
-        except WorkerDiedError:
+        except _WorkerDiedError:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 w.proc.wait(timeout=1.0)
             self._replace(w)

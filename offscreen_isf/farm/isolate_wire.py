@@ -33,18 +33,18 @@ from typing import IO, Any
 from .. import errors as _errors
 from ..errors import ISFError, RenderError
 
-__all__ = ["WorkerProcess", "WorkerPipe", "WorkerDiedError", "DeadlineError", "shared_file", "encode_error",
+__all__ = ["WorkerProcess", "WorkerPipe", "shared_file", "encode_error",
            "rebuild_error", "die_with_parent"]
 
 HEADER = struct.Struct("<Q")     # request: pickle length
 REPLY = struct.Struct("<IQ")     # reply: JSON length, raw payload length
 
 
-class WorkerDiedError(Exception):
-    """The worker's pipe closed (internal to the farm layer)."""
+class _WorkerDiedError(Exception):
+    """The worker's pipe closed (internal to the isolated renderer: never escapes it)."""
 
 
-class DeadlineError(Exception):
+class _DeadlineError(Exception):
     """A deadline passed (internal to the farm layer)."""
 
 
@@ -116,7 +116,7 @@ class WorkerProcess:
             except BlockingIOError:
                 continue
             except (BrokenPipeError, ConnectionResetError):
-                raise WorkerDiedError() from None
+                raise _WorkerDiedError() from None
             view = view[n:]
 
     def recv(self, deadline: float | None) -> tuple[dict[str, Any], bytes]:
@@ -125,7 +125,7 @@ class WorkerProcess:
         meta = json.loads(self._read(jlen, deadline).decode("utf-8"))
         payload = self._read(plen, deadline) if plen else b""
         if not isinstance(meta, dict):
-            raise WorkerDiedError()
+            raise _WorkerDiedError()
         return meta, payload
 
     def _read(self, n: int, deadline: float | None) -> bytes:
@@ -137,7 +137,7 @@ class WorkerProcess:
             except BlockingIOError:
                 continue
             if not chunk:
-                raise WorkerDiedError()
+                raise _WorkerDiedError()
             chunks.append(chunk)
             got += len(chunk)
         return b"".join(chunks)
@@ -147,7 +147,7 @@ class WorkerProcess:
         while True:
             remaining = None if deadline is None else deadline - _time.monotonic()
             if remaining is not None and remaining <= 0:
-                raise DeadlineError()
+                raise _DeadlineError()
             r, w, _ = select.select([] if write else [fd], [fd] if write else [], [],
                                     None if remaining is None else min(remaining, 1.0))
             if r or w:
@@ -167,7 +167,7 @@ class WorkerProcess:
 
     def close(self, grace: float) -> None:
         """Ask the worker to exit cleanly; kill it after ``grace`` seconds."""
-        with contextlib.suppress(WorkerDiedError, DeadlineError, OSError):
+        with contextlib.suppress(_WorkerDiedError, _DeadlineError, OSError):
             self.send(("close", None), _time.monotonic() + grace)
             self.recv(_time.monotonic() + grace)
         try:
