@@ -128,7 +128,11 @@ class Renderer:
                                  self.textures, self.targets, self.readback)
         self.context.register_owner(self)
         if inputs:
-            self.set_inputs(**inputs)
+            try:
+                self.set_inputs(**inputs)
+            except BaseException:
+                self.release()   # a refused initial input leaves no context or owner behind
+                raise
 
     # -- options and state -----------------------------------------------------------------
     @property
@@ -207,10 +211,6 @@ class Renderer:
         self._last_time = time
         return final
 
-    def _check_usable(self) -> None:
-        if self._released:
-            raise InputError("this Renderer was released; create a new one")
-
     def compile(self) -> None:
         """Compile and link the shaders now (otherwise done by the first render).
 
@@ -262,7 +262,8 @@ class Renderer:
                consume: Callable[[RenderTarget, str], _T]) -> _T:
         """Draw one frame and hand its last pass's target and output dtype to ``consume``
         (context current); the target goes back afterwards."""
-        self._check_usable()
+        if self._released:
+            raise InputError("this Renderer was released; create a new one")
         seconds, day = check_time(time), date_vector(date)
         ctx = self.context
         with ctx.current():   # per frame: the caller may use the context between frames
