@@ -38,14 +38,14 @@ _DRIVER_FIX = ("the macOS OpenGL driver refused the call; check the GPU with "
                "`system_profiler SPDisplaysDataType`, or retry in a fresh process")
 
 # CGLPixelFormatAttribute / CGLOpenGLProfile values (CGLTypes.h).
-kCGLPFAColorSize = 8
-kCGLPFAAlphaSize = 11
-kCGLPFADepthSize = 12
-kCGLPFAAccelerated = 73
-kCGLPFAAllowOfflineRenderers = 96
-kCGLPFAOpenGLProfile = 99
-kCGLOGLPVersion_GL3_Core = 0x3200
-kCGLOGLPVersion_GL4_Core = 0x4100
+kCGLPFAColorSize = 8  # noqa: N816 - Apple's names
+kCGLPFAAlphaSize = 11  # noqa: N816 - Apple's names
+kCGLPFADepthSize = 12  # noqa: N816 - Apple's names
+kCGLPFAAccelerated = 73  # noqa: N816 - Apple's names
+kCGLPFAAllowOfflineRenderers = 96  # noqa: N816 - Apple's names
+kCGLPFAOpenGLProfile = 99  # noqa: N816 - Apple's names
+kCGLOGLPVersion_GL3_Core = 0x3200  # noqa: N816 - Apple's names
+kCGLOGLPVersion_GL4_Core = 0x4100  # noqa: N816 - Apple's names
 
 MAX_GL_VERSION: GLVersion = (4, 1)
 #: (name, CGLOpenGLProfile value), best first.

@@ -94,7 +94,7 @@ class _Device:
         return "EGL device (software)" if self.software else "EGL device"
 
 
-def _ext(EGL: Any, name: str, restype: Any, *argtypes: Any) -> Any:
+def _ext(EGL: Any, name: str, restype: Any, *argtypes: Any) -> Any:  # noqa: N803 - PyOpenGL's EGL module
     """An EGL extension function by eglGetProcAddress, called through plain ctypes.
 
     PyOpenGL's own wrappers for EGL extensions check availability with
@@ -109,7 +109,7 @@ def _ext(EGL: Any, name: str, restype: Any, *argtypes: Any) -> Any:
 
 def list_devices() -> list[_Device]:
     """EGL devices in selection order: hardware first, NVIDIA by CUDA id, software last."""
-    EGL = _egl()
+    EGL = _egl()  # noqa: N806 - PyOpenGL's module name
     client_ext = _tokens(EGL.eglQueryString(EGL.EGL_NO_DISPLAY, EGL_EXTENSIONS))
     if not {"EGL_EXT_device_enumeration", "EGL_EXT_device_base"} & client_ext:
         return []
@@ -140,14 +140,14 @@ class _Display:
     """The process-wide initialised EGL display (created on first use, never terminated)."""
 
     _lock = threading.Lock()
-    _by_request: ClassVar[dict[str, "_Display"]] = {}
+    _by_request: ClassVar[dict[str, _Display]] = {}
 
     def __init__(self, handle: Any, description: str) -> None:
         self.handle = handle
         self.description = description
 
     @classmethod
-    def get(cls, device: str | None) -> "_Display":
+    def get(cls, device: str | None) -> _Display:
         request = device if device is not None else os.environ.get("OFFSCREEN_ISF_DEVICE", "")
         with cls._lock:
             if request not in cls._by_request:
@@ -155,7 +155,7 @@ class _Display:
             return cls._by_request[request]
 
     @staticmethod
-    def _initialize(EGL: Any, handle: Any) -> bool:
+    def _initialize(EGL: Any, handle: Any) -> bool:  # noqa: N803 - PyOpenGL's EGL module
         if not handle:
             return False
         major, minor = EGL.EGLint(), EGL.EGLint()
@@ -165,12 +165,12 @@ class _Display:
             return False
 
     @classmethod
-    def _open(cls, request: str) -> "_Display":
-        EGL = _egl()
+    def _open(cls, request: str) -> _Display:
+        EGL = _egl()  # noqa: N806 - PyOpenGL's module name
         get_display = _ext(EGL, "eglGetPlatformDisplayEXT", ctypes.c_void_p, ctypes.c_uint,
                            ctypes.c_void_p, ctypes.c_void_p)
 
-        def eglGetPlatformDisplayEXT(platform: int, native: Any, attribs: Any) -> Any:
+        def eglGetPlatformDisplayEXT(platform: int, native: Any, attribs: Any) -> Any:  # noqa: N802 - the EGL function it wraps
             handle = get_display(platform, native, attribs)
             return ctypes.cast(ctypes.c_void_p(handle), EGL.EGLDisplay) if handle else None
 
@@ -210,7 +210,7 @@ class EGLContext(BackendContext):
     pyopengl_platform = "egl"
 
     def __init__(self, gl_version: GLVersion = DEFAULT_GL_VERSION, device: str | None = None) -> None:
-        EGL = _egl()
+        EGL = _egl()  # noqa: N806 - PyOpenGL's module name
         self._EGL = EGL
         self._display = _Display.get(device)
         dpy = self._display.handle
@@ -236,12 +236,12 @@ class EGLContext(BackendContext):
         self._ctx = ctx
 
     def make_current(self) -> None:
-        EGL = self._EGL
+        EGL = self._EGL  # noqa: N806 - PyOpenGL's module name
         if not EGL.eglMakeCurrent(self._display.handle, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, self._ctx):
             raise BackendError(f"eglMakeCurrent failed ({EGL_ERRORS.get(EGL.eglGetError())})")
 
     def release(self) -> None:
-        EGL = self._EGL
+        EGL = self._EGL  # noqa: N806 - PyOpenGL's module name
         EGL.eglMakeCurrent(self._display.handle, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE,
                            EGL.EGL_NO_CONTEXT)
 

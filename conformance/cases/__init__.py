@@ -9,9 +9,10 @@ must match within :data:`conformance.oracle.U8_TIES_LSB`, or a float32 output wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ def all_cases() -> list[Case]:
     from . import oracles  # noqa: F401  (registers the cases)
 
     built = [fn() for fn in _REGISTRY.values()]
-    for c, key in zip(built, _REGISTRY):
+    for c, key in zip(built, _REGISTRY, strict=True):
         if c.name != key:
             raise ValueError(f"oracle {key!r} describes case {c.name!r}")
     stems = {p.stem for p in CASES_DIR.glob("*.fs")}

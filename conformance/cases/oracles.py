@@ -510,7 +510,7 @@ def case_time_timedelta() -> Case:
     times = [0.3, 0.5, 1.0, 0.25]
     deltas = [0.0, 0.2, 0.5, 0.75]
     return Case("time_timedelta", "time", "TIMEDELTA: 0 first, then |dT|", (2, 1),
-                [Frame(solid(2, 1, [d, t / 4, 0, 1]), time=t) for t, d in zip(times, deltas)])
+                [Frame(solid(2, 1, [d, t / 4, 0, 1]), time=t) for t, d in zip(times, deltas, strict=True)])
 
 
 @case

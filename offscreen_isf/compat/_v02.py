@@ -176,7 +176,7 @@ def get_gl_info() -> dict[str, Any]:
 class GLContextManager:
     """``with GLContextManager():`` opens the shared context, and closes it on exit."""
 
-    def __enter__(self) -> "GLContextManager":
+    def __enter__(self) -> GLContextManager:
         initialize_glfw_context()
         return self
 
@@ -200,7 +200,7 @@ def reset_gl_context_state() -> None:
     """No-op kept for compatibility: renderers leave no GL bindings behind after a frame."""
 
 
-def cleanup_scene_state(scene: "ISFScene") -> int:
+def cleanup_scene_state(scene: ISFScene) -> int:
     """``scene.cleanup()``: free idle pooled GL objects; returns how many."""
     return scene.cleanup()
 
@@ -629,7 +629,7 @@ def _load_text(fs_contents: str, vs_contents: str | None = None,
 class ISFDoc:
     """A parsed ISF shader (VVISF-GL's ``ISFDoc``); ``.document`` is the offscreen-isf Document."""
 
-    def __init__(self, path: str | os.PathLike[str] | oi.Document, parent_scene: "ISFScene | None" = None,
+    def __init__(self, path: str | os.PathLike[str] | oi.Document, parent_scene: ISFScene | None = None,
                  throw_except: bool = True) -> None:
         self.document: oi.Document = path if isinstance(path, oi.Document) else oi.load(Path(path))
 
@@ -679,7 +679,7 @@ class ISFDoc:
         return f"<ISFDoc {self.document.name} ({self.document.kind})>"
 
 
-def CreateISFDocRef(path: str | os.PathLike[str], parent_scene: "ISFScene | None" = None,  # noqa: N802
+def CreateISFDocRef(path: str | os.PathLike[str], parent_scene: ISFScene | None = None,  # noqa: N802
                     throw_except: bool = True) -> ISFDoc:
     """Load a document from a ``.fs`` file (its sibling ``.vs`` too).
 
@@ -689,7 +689,7 @@ def CreateISFDocRef(path: str | os.PathLike[str], parent_scene: "ISFScene | None
 
 
 def CreateISFDocRefWith(fs_contents: str, imports_dir: str | os.PathLike[str] | None = None,  # noqa: N802
-                        vs_contents: str | None = None, parent_scene: "ISFScene | None" = None,
+                        vs_contents: str | None = None, parent_scene: ISFScene | None = None,
                         throw_except: bool = True) -> ISFDoc:
     """Load a document from fragment shader text (and optional vertex shader text).
 
@@ -765,7 +765,7 @@ class GLBuffer:
         return Image.new(mode, (w, h), fill)
 
     @staticmethod
-    def from_pil_image(pil_image: Any) -> "GLBuffer":
+    def from_pil_image(pil_image: Any) -> GLBuffer:
         """A buffer holding a PIL image's pixels (usable as an image input)."""
         return GLBuffer(np.ascontiguousarray(np.asarray(pil_image.convert("RGBA"))))
 

@@ -81,11 +81,11 @@ class ISFColor(ISFValue):
     to_python = to_tuple
 
     @classmethod
-    def from_rgb(cls, r: float, g: float, b: float, a: float = 1.0) -> "ISFColor":
+    def from_rgb(cls, r: float, g: float, b: float, a: float = 1.0) -> ISFColor:
         return cls(r, g, b, a)
 
     @classmethod
-    def from_tuple(cls, color: tuple[float, ...] | list[float]) -> "ISFColor":
+    def from_tuple(cls, color: tuple[float, ...] | list[float]) -> ISFColor:
         if len(color) not in (3, 4):
             raise InputError(f"a colour needs 3 or 4 values, got {len(color)}")
         return cls(*color)
@@ -110,7 +110,7 @@ class ISFPoint2D(ISFValue):
     to_python = to_tuple
 
     @classmethod
-    def from_tuple(cls, point: tuple[float, float] | list[float]) -> "ISFPoint2D":
+    def from_tuple(cls, point: tuple[float, float] | list[float]) -> ISFPoint2D:
         if len(point) != 2:
             raise InputError(f"a point needs 2 values, got {len(point)}")
         return cls(*point)
@@ -218,7 +218,7 @@ class ISFMetadata:
     document: oi.Document | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_document(cls, doc: oi.Document) -> "ISFMetadata":
+    def from_document(cls, doc: oi.Document) -> ISFMetadata:
         h = doc.header
         raw_passes = h.get("PASSES") if isinstance(h.get("PASSES"), list) else None
         passes = None
@@ -226,7 +226,7 @@ class ISFMetadata:
             passes = [ISFPass(target=p.target, persistent=p.persistent, float_buffer=p.float,
                               width=(raw.get("WIDTH") if isinstance(raw, dict) else None),
                               height=(raw.get("HEIGHT") if isinstance(raw, dict) else None))
-                      for p, raw in zip(doc.passes, raw_passes)]
+                      for p, raw in zip(doc.passes, raw_passes, strict=False)]
         return cls(
             name=h.get("NAME") if isinstance(h.get("NAME"), str) else None,
             description=doc.description, author=h.get("AUTHOR"), version=h.get("VERSION"),
@@ -463,7 +463,7 @@ class ISFRenderer:
             if ctx is not None and ctx.state in _USABLE:
                 ctx.pool.cleanup()
 
-    def __enter__(self) -> "ISFRenderer":
+    def __enter__(self) -> ISFRenderer:
         return self
 
     def __exit__(self, *exc: object) -> None:

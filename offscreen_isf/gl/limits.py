@@ -91,7 +91,7 @@ def _mib(n: int) -> str:
     return f"{n / (1 << 20):,.1f} MiB"
 
 
-def frame_bytes(document: "Document", output: tuple[int, int], sizes: Mapping[str, tuple[int, int]],
+def frame_bytes(document: Document, output: tuple[int, int], sizes: Mapping[str, tuple[int, int]],
                 inputs: Iterable[tuple[int, int, int]] = ()) -> tuple[int, list[str]]:
     """Estimated bytes one frame needs (see the module docstring) and the itemised parts.
 
@@ -126,7 +126,7 @@ class Limits:
     memory_budget: int | None = None
 
     @staticmethod
-    def make(max_size: Any = None, memory_budget: Any = None) -> "Limits":
+    def make(max_size: Any = None, memory_budget: Any = None) -> Limits:
         """Validate user values (``max_size`` an int or (w, h); ``memory_budget`` bytes or "2G")."""
         ms: tuple[int, int] | None = None
         if max_size is not None:
@@ -143,7 +143,7 @@ class Limits:
         budget = None if memory_budget is None else parse_bytes(memory_budget)
         return Limits(ms, budget)
 
-    def resolved(self, max_texture_size: int) -> "Limits":
+    def resolved(self, max_texture_size: int) -> Limits:
         """Fill the defaults: ``max_size`` capped by ``GL_MAX_TEXTURE_SIZE``; the memory budget."""
         gl_max = max_texture_size or 16384
         w, h = self.max_size or (gl_max, gl_max)
@@ -160,7 +160,7 @@ class Limits:
                 "lower the size, or raise the cap with Renderer(..., max_size=(w, h)) "
                 "(it cannot exceed GL_MAX_TEXTURE_SIZE)")
 
-    def frame_sizes(self, document: "Document", output: tuple[int, int], values: Mapping[str, Any],
+    def frame_sizes(self, document: Document, output: tuple[int, int], values: Mapping[str, Any],
                     inputs: Iterable[tuple[int, int, int]] = ()) -> dict[str, tuple[int, int]]:
         """Every target size of the next frame, checked against ``max_size`` and the budget.
 

@@ -42,8 +42,11 @@ from __future__ import annotations
 import json
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
+
+import numpy as np
 
 from ..errors import InputError, ParseError, SoftParseError
 
@@ -117,15 +120,12 @@ def _p_vec(n: int) -> Callable[[str, str, Any], tuple[float, ...]]:
 # user value coercers: (input, value) -> canonical value, raise InputError
 # ---------------------------------------------------------------------------------------------
 
-def _real(inp: "Input", value: Any, what: str = "a number") -> float:
+def _real(inp: Input, value: Any, what: str = "a number") -> float:
     # numbers.Real covers int, float and numpy scalars; bools are rejected to catch mix-ups
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        try:
-            import numpy as np  # numpy 0-d arrays / numpy bools
-            if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
-                return float(value)
-        except ImportError:  # pragma: no cover - numpy is a dependency
-            pass
+        # numpy 0-d arrays are numbers too
+        if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+            return float(value)
         raise InputError(f'input "{inp.name}" ({inp.type}) must be {what}, got {value!r}')
     f = float(value)
     if not math.isfinite(f):
@@ -133,20 +133,16 @@ def _real(inp: "Input", value: Any, what: str = "a number") -> float:
     return f
 
 
-def _c_bool(inp: "Input", value: Any, clamp: bool) -> bool:
+def _c_bool(inp: Input, value: Any, clamp: bool) -> bool:
     if isinstance(value, bool):
         return value
-    try:
-        import numpy as np
-        if isinstance(value, np.bool_):
-            return bool(value)
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(value, np.bool_):
+        return bool(value)
     # VVISF-GL getBoolVal() of a number is value > 0
     return _real(inp, value, "a bool or a number") > 0
 
 
-def _c_long(inp: "Input", value: Any, clamp: bool) -> int:
+def _c_long(inp: Input, value: Any, clamp: bool) -> int:
     if isinstance(value, str):
         # convenience: a LABELS entry selects the matching VALUES entry
         if inp.labels is not None and inp.values is not None and value in inp.labels:
@@ -167,15 +163,15 @@ def _c_long(inp: "Input", value: Any, clamp: bool) -> int:
     return n
 
 
-def _c_float(inp: "Input", value: Any, clamp: bool) -> float:
+def _c_float(inp: Input, value: Any, clamp: bool) -> float:
     f = _real(inp, value)
     if clamp and inp.min is not None and inp.max is not None:
         f = max(inp.min, min(inp.max, f))
     return f
 
 
-def _c_vec(n: int, accept: tuple[int, ...]) -> Callable[["Input", Any, bool], tuple[float, ...]]:
-    def coerce(inp: "Input", value: Any, clamp: bool) -> tuple[float, ...]:
+def _c_vec(n: int, accept: tuple[int, ...]) -> Callable[[Input, Any, bool], tuple[float, ...]]:
+    def coerce(inp: Input, value: Any, clamp: bool) -> tuple[float, ...]:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
             raise InputError(f'input "{inp.name}" ({inp.type}) must be a sequence of {n} numbers, '
                              f"got {value!r}")
@@ -193,12 +189,12 @@ def _c_vec(n: int, accept: tuple[int, ...]) -> Callable[["Input", Any, bool], tu
             vals.append(1.0)  # RGB given: opaque alpha
         if clamp and inp.min is not None and inp.max is not None:
             lo, hi = inp.min, inp.max
-            vals = [max(a, min(b, v)) for v, a, b in zip(vals, lo, hi)]
+            vals = [max(a, min(b, v)) for v, a, b in zip(vals, lo, hi, strict=False)]
         return tuple(vals)
     return coerce
 
 
-def _c_image(inp: "Input", value: Any, clamp: bool) -> Any:
+def _c_image(inp: Input, value: Any, clamp: bool) -> Any:
     # paths / arrays / PIL images are resolved by the renderer; None = unset
     return value
 
@@ -221,7 +217,7 @@ class InputType:
     #: DEFAULT when the header has none (None: depends on MIN/MAX, see float)
     missing_default: Any
     #: converts a user value to the canonical Python value
-    coerce: Callable[["Input", Any, bool], Any]
+    coerce: Callable[[Input, Any, bool], Any]
     #: fixed (MIN, MAX) forced by VVISF-GL regardless of the header, or None
     fixed_range: tuple[Any, Any] | None = None
 
@@ -474,7 +470,7 @@ def input_summary(inp: Input) -> str:
     if inp.default is not None:
         parts.append(f"default={inp.default!r}")
     if inp.values is not None:
-        parts.append("values=" + ", ".join(f"{v}={l!r}" for v, l in zip(inp.values, inp.labels or ())))
+        parts.append("values=" + ", ".join(f"{v}={label!r}" for v, label in zip(inp.values, inp.labels or (), strict=False)))
     elif inp.min is not None and inp.type not in ("bool", "color"):
         parts.append(f"range=[{inp.min!r}, {inp.max!r}]")
     return " ".join(parts)

@@ -34,8 +34,8 @@ expression string.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, Union
 
 from ..errors import ParseError, ResourceLimitError
 
@@ -148,23 +148,23 @@ class Var:
 
 @dataclass(frozen=True)
 class Neg:
-    operand: "Node"
+    operand: Node
 
 
 @dataclass(frozen=True)
 class BinOp:
     op: str
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True)
 class Call:
     func: str
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
 
 
-Node = Union[Num, Var, Neg, BinOp, Call]
+Node = Num | Var | Neg | BinOp | Call
 
 
 def _eval(node: Node, env: Mapping[str, float], source: str) -> float:

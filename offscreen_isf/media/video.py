@@ -111,7 +111,7 @@ class VideoWriter:
         cmd += list(self.extra)
         return cmd + ["-f", spec.muxer, str(tmp)]
 
-    def open(self) -> "VideoWriter":
+    def open(self) -> VideoWriter:
         """Start ffmpeg (encoding into a temporary file beside ``path``)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
