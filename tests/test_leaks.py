@@ -88,16 +88,6 @@ def test_leak_loops() -> None:
 
 # -- driver probes on a shared context ------------------------------------------------------
 
-#: The renderer deletes its program on release() while that program is still current
-#: (its frames end without glUseProgram(0)), so the driver only flags it and keeps it and
-#: its two shaders alive until another program is used or the context goes.  LeakCheck
-#: raises CurrentProgramLeakError for exactly that and fails outright on anything else; strict:
-#: once the renderer unbinds its program these tests pass and the marker must go.
-KNOWN_CURRENT_PROGRAM_LEAK = pytest.mark.xfail(
-    raises=CurrentProgramLeakError, strict=True,
-    reason="Renderer leaves its program current after a frame; release() then only flags it "
-           "for deletion in the driver (program + 2 shaders stay alive)")
-
 HEADER = '/*{{"ISFVSN": "2", "INPUTS": {inputs}, "PASSES": {passes}{extra}}}*/\n'
 
 #: name -> (header inputs, passes, extra header, fragment body); small, fast shaders that
@@ -235,7 +225,6 @@ def test_probe_sees_a_deleted_program_that_is_still_current(ctx: oi.Context, che
     assert not check.snapshot().driver - baseline.driver
 
 
-@KNOWN_CURRENT_PROGRAM_LEAK
 def test_renderers_on_a_shared_context_leave_nothing(ctx: oi.Context, check: LeakCheck,
                                                      tmp_path: Path) -> None:
     """One renderer at a time: alive, the registry names exactly the driver's objects;
@@ -261,7 +250,6 @@ def test_renderers_on_a_shared_context_leave_nothing(ctx: oi.Context, check: Lea
     check.finish()
 
 
-@KNOWN_CURRENT_PROGRAM_LEAK
 def test_several_renderers_alive_released_in_any_order(ctx: oi.Context, check: LeakCheck,
                                                        tmp_path: Path) -> None:
     """All documents alive at once on one context; each release frees exactly that
@@ -289,7 +277,6 @@ def test_several_renderers_alive_released_in_any_order(ctx: oi.Context, check: L
     check.finish()
 
 
-@KNOWN_CURRENT_PROGRAM_LEAK
 def test_reinitialize_registry_matches_driver(ctx: oi.Context, check: LeakCheck, tmp_path: Path) -> None:
     """After reinitialize() + render the driver holds exactly the registry's objects; a
     renderer released after reinitialize leaves nothing."""
@@ -359,7 +346,6 @@ GRAY = ('/*{"DESCRIPTION": "gray", "INPUTS": [{"NAME": "v", "TYPE": "float", "DE
         "void main() { gl_FragColor = vec4(vec3(v), 1.0); }")
 
 
-@KNOWN_CURRENT_PROGRAM_LEAK
 def test_compat_layer_cycles_leave_the_driver_at_baseline(pyvvisf: Any, tmp_path: Path) -> None:
     """pyvvisf 0.2 scenes (released, re-used, dropped) and 0.9 ISFRenderers: each cycle
     ends with the shared context's driver objects back at baseline."""
@@ -425,14 +411,12 @@ def loop(ctx: oi.Context, check: LeakCheck, folder: Path, cycles: int) -> tuple[
     return baseline.count(), after.count()
 
 
-@KNOWN_CURRENT_PROGRAM_LEAK
 def test_create_render_release_loop(ctx: oi.Context, check: LeakCheck, tmp_path: Path) -> None:
     loop(ctx, check, tmp_path, 24)
     check.finish()
 
 
 @pytest.mark.slow
-@KNOWN_CURRENT_PROGRAM_LEAK
 def test_create_render_release_loop_long(ctx: oi.Context, check: LeakCheck, tmp_path: Path) -> None:
     before, after = loop(ctx, check, tmp_path, 200)
     print(f"\n200 create/render/release cycles: driver objects {before} -> {after}")

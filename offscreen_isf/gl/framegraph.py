@@ -180,6 +180,9 @@ class FrameGraph:
         gl.glActiveTexture(gl.GL_TEXTURE0)
         gl.glBindVertexArray(0)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+        # A program still in use when release() deletes it is only flagged for deletion by
+        # the driver (it and its shaders stay alive): leave no program bound between frames.
+        gl.glUseProgram(0)
 
     def release_final(self, final: RenderTarget) -> None:
         """The last pass's buffer goes back to the pool unless it is a persistent buffer."""
