@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-fast demo backends clean fuzz bench conformance
+.PHONY: install test test-fast lint demo backends clean fuzz bench conformance
 
 install: $(STAMP)
 
@@ -16,14 +16,19 @@ $(STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# PyOpenGL binds one platform per process: all tests run on OSMesa, then the GL tests
+# ruff over the tree, mypy --strict over the library (settings in pyproject.toml).
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+# PyOpenGL binds one platform per process: lint, all tests on OSMesa, then the GL tests
 # again on EGL (llvmpipe) in a second process.
-test: install
+test: lint
 	OFFSCREEN_ISF_BACKEND=osmesa $(PYTEST)
 	OFFSCREEN_ISF_BACKEND=egl $(PYTEST) -m gl
 
 # Skips the slow leak loops.
-test-fast: install
+test-fast: lint
 	OFFSCREEN_ISF_BACKEND=osmesa $(PYTEST) -m "not slow"
 	OFFSCREEN_ISF_BACKEND=egl $(PYTEST) -m "gl and not slow"
 

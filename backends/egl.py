@@ -102,9 +102,10 @@ def _ext(EGL: Any, name: str, restype: Any, *argtypes: Any) -> Any:  # noqa: N80
     display exists (seen on NVIDIA): device enumeration must not depend on that.
     """
     address = EGL.eglGetProcAddress(name.encode())
-    if not address:
+    pointer = ctypes.cast(address, ctypes.c_void_p).value if address else None
+    if not pointer:
         raise BackendError(f"{name} is missing from this libEGL", fix=FIX_NO_LIBEGL)
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(address, ctypes.c_void_p).value)
+    return ctypes.CFUNCTYPE(restype, *argtypes)(pointer)
 
 
 def list_devices() -> list[_Device]:

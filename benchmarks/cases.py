@@ -95,8 +95,8 @@ def _one_pass(vertex: str, fragment: str, uniforms: list[list[Any]] | None = Non
 def _corpus_case(name: str, filename: str) -> dict[str, Any]:
     """A corpus shader: the raw/moderngl pipelines run offscreen-isf's own GLSL translation
     (the same program), with every input uniform set once to its default."""
-    from offscreen_isf import load  # noqa: PLC0415 - pure Python, no GL
-    from offscreen_isf.isf.translate import translate  # noqa: PLC0415
+    from offscreen_isf import load
+    from offscreen_isf.isf.translate import translate
 
     path = CORPUS / filename
     doc = load(path)

@@ -23,7 +23,7 @@ PROBES = {"program": "glIsProgram", "shader": "glIsShader", "texture": "glIsText
 def rss_mb() -> float:
     """Resident set size of this process in MiB (psutil, else /proc, else peak RSS)."""
     try:
-        import psutil  # noqa: PLC0415
+        import psutil
     except ImportError:
         psutil = None
     if psutil is not None:
@@ -32,7 +32,7 @@ def rss_mb() -> float:
         with open("/proc/self/statm") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:
-        import resource  # noqa: PLC0415
+        import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak / 2**20 if sys.platform == "darwin" else peak / 1024
@@ -181,7 +181,7 @@ class RawPipeline:
             gl.glUniform1i(self.loc_frame, self.frame_index)
         passes = self.spec["passes"]
         current: dict[str, int] = {}      # target name -> texture holding its latest contents
-        for index, (p, slots) in enumerate(zip(passes, self.targets)):
+        for index, (p, slots) in enumerate(zip(passes, self.targets, strict=True)):
             fbo, tex = slots[0]
             if p["persistent"]:
                 previous = slots[1][1]

@@ -369,7 +369,7 @@ def run(args: argparse.Namespace) -> int:
     text = table(results)
     (args.out / "table.txt").write_text(text + "\n")
     if not args.no_plot:
-        from benchmarks.plot import plot_ratios  # noqa: PLC0415
+        from benchmarks.plot import plot_ratios
 
         plot_ratios(results, args.out / "ratios.png")
     shutil.rmtree(args.out / "tmp", ignore_errors=True)

@@ -17,15 +17,16 @@ import statistics
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks.rawgl import RawPipeline, glsl_400, probe_gl_objects, rss_mb, versioned  # noqa: E402
+from benchmarks.rawgl import RawPipeline, probe_gl_objects, rss_mb, versioned
 
 DATE = (2024, 1, 1, 0.0)
 FrameFn = Callable[[float], np.ndarray]
@@ -104,13 +105,13 @@ class OffscreenIsf(Contender):
     name = "offscreen-isf"
 
     def __init__(self, backend: str) -> None:
-        import offscreen_isf as oi  # noqa: PLC0415
+        import offscreen_isf as oi
 
         self.oi, self.backend = oi, backend
-        from offscreen_isf import backends  # noqa: PLC0415
+        from offscreen_isf import backends
 
         backends.load(backend)   # binds PyOpenGL's platform (import cost, not context cost)
-        import OpenGL.GL  # noqa: F401, PLC0415
+        import OpenGL.GL  # noqa: F401
 
     def open(self) -> None:
         self.ctx = self.oi.Context(self.backend).open()
@@ -214,7 +215,7 @@ class _MglPipeline:
         passes = self.spec["passes"]
         current: dict[str, Any] = {}
         fbo = None
-        for index, (p, slots) in enumerate(zip(passes, self.targets)):
+        for index, (p, slots) in enumerate(zip(passes, self.targets, strict=True)):
             fbo, tex = slots[0]
             if p["persistent"]:
                 current[p["target"]] = slots[1][1]
@@ -248,8 +249,8 @@ class Moderngl(Contender):
     def __init__(self, backend: str) -> None:
         if backend != "egl":
             raise RuntimeError("moderngl standalone runs on EGL only")
-        import moderngl  # noqa: PLC0415
-        from OpenGL import GL  # noqa: PLC0415
+        import moderngl
+        from OpenGL import GL
 
         self.mgl, self.gl = moderngl, GL
 
@@ -313,11 +314,11 @@ class Pyvvisf(Contender):
     def __init__(self, backend: str) -> None:
         if backend != "osmesa":
             raise RuntimeError("pyvvisf runs headless only on GLFW's null platform + OSMesa")
-        import glfw  # noqa: PLC0415
+        import glfw
 
         glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
-        import pyvvisf  # noqa: PLC0415
-        from OpenGL import GL  # noqa: PLC0415
+        import pyvvisf
+        from OpenGL import GL
 
         self.pyvvisf, self.gl, self.glfw = pyvvisf, GL, glfw
         self.version = getattr(pyvvisf, "__version__", "?")
@@ -374,7 +375,7 @@ class Pyvvisf(Contender):
             self.anchor.cleanup()
 
 
-class Unsupported(Exception):
+class Unsupported(Exception):  # noqa: N818 - reads as "raise Unsupported(reason)"
     """The contender cannot run this case (reported with the reason, never as a number)."""
 
 
@@ -435,13 +436,13 @@ def bench_cell(c: Contender, case: dict[str, Any], size: tuple[int, int], cfg: d
             result: dict[str, Any] = {
                 "status": "ok", "frames_per_block": per_block, "blocks": cfg["blocks"],
                 "raw_fps": round(statistics.median(raw_fps), 3), "fps": round(statistics.median(c_fps), 3),
-                "ratio": round(statistics.median(cf / rf for cf, rf in zip(c_fps, raw_fps)), 3),
+                "ratio": round(statistics.median(cf / rf for cf, rf in zip(c_fps, raw_fps, strict=True)), 3),
                 "raw_fps_blocks": [round(v, 3) for v in raw_fps], "fps_blocks": [round(v, 3) for v in c_fps],
                 "compile_first_ms": round(compile_first_ms, 1)}
             if variants:
                 result["variants"] = {name: {
                     "fps": round(statistics.median(fps), 3),
-                    "ratio": round(statistics.median(vf / rf for vf, rf in zip(fps, raw_fps)), 3)}
+                    "ratio": round(statistics.median(vf / rf for vf, rf in zip(fps, raw_fps, strict=True)), 3)}
                     for name, fps in v_fps.items()}
             if case["compare"]:
                 t = 0.25
@@ -502,7 +503,7 @@ def soak(c: Contender, case: dict[str, Any], size: tuple[int, int], frames: int,
 
 def encoder_fps(frame: np.ndarray, reps: int, directory: Path) -> float:
     """Single-threaded PNG encode rate of offscreen-isf's writer for ``frame``."""
-    from offscreen_isf import write_png  # noqa: PLC0415
+    from offscreen_isf import write_png
 
     directory.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -527,7 +528,7 @@ def run(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     c.open()
     with c.current():
         frame, _, release = c.pipeline(trivial, first_size)
-        first = np.array(frame(0.0))
+        np.array(frame(0.0))
     yield "first_frame_ms", round((time.perf_counter() - t0) * 1e3, 1)
     yield "first_frame_size", f"{first_size[0]}x{first_size[1]}"
     with c.current():

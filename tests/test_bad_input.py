@@ -141,7 +141,7 @@ def test_use_after_close(ctx: oi.Context) -> None:
     with pytest.raises(oi.LifecycleError, match="state CLOSED.*reinitialize"):
         scene.render(4, 4)
     with pytest.raises(oi.LifecycleError):
-        ctx.gl
+        ctx.gl  # noqa: B018 - the property access itself must raise
     with pytest.raises(oi.LifecycleError):
         ctx.make_current()
     assert ctx.pool.cleanup() == 0

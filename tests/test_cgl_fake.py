@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from offscreen_isf.errors import BackendError
 from offscreen_isf.backends import cgl
+from offscreen_isf.errors import BackendError
 
 GL4, GL3 = 0x4100, 0x3200
 PIX, CTX = 0x1000, 0x2000

@@ -223,7 +223,7 @@ def test_chunks_equal_the_full_run_byte_for_byte(tmp_path: Path, backend: str, s
             assert json.loads(proc.stdout)["prerolled"] == 15
     full, chunks = frames_of(tmp_path / "full"), frames_of(tmp_path / "chunks")
     assert len(full) == len(chunks) == 30
-    for a, b in zip(full, chunks):
+    for a, b in zip(full, chunks, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     if source is not GRADIENT:    # the rule matters: without pre-roll frame 15 differs
         ok(cli("render", shader, "-o", str(tmp_path / "nopre" / "f_%05d.png"), "--frames", "15-15",

@@ -291,7 +291,7 @@ def test_port_changes_only_the_import_line() -> None:
         if "pyvvisf" not in code or "import pyvvisf" not in code:
             continue
         before, after = code.splitlines(), port(code).splitlines()
-        changed = [(a, b) for a, b in zip(before, after) if a != b]
+        changed = [(a, b) for a, b in zip(before, after, strict=False) if a != b]
         assert len(before) == len(after) and len(changed) == 1, changed
         assert changed[0][0].strip() == "import pyvvisf" and changed[0][1].strip() == NEW_IMPORT
 
@@ -699,10 +699,11 @@ void main() { gl_FragColor = vec4(level); }
 
 
 def test_values_names_and_errors_without_gl() -> None:
+    import offscreen_isf.compat.pyvvisf.errors as errors_module
+
     from offscreen_isf import errors as oi_errors
     from offscreen_isf.compat import pyvvisf
     from offscreen_isf.compat.pyvvisf import errors  # 0.9's `from pyvvisf import errors`
-    import offscreen_isf.compat.pyvvisf.errors as errors_module
 
     assert errors.ISFError is errors_module.ISFError is oi_errors.ISFError is pyvvisf.ISFError is pyvvisf.VVISFError
     assert pyvvisf.ShaderCompilationError is oi_errors.CompileError

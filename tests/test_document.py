@@ -10,10 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from offscreen_isf.isf.document import ISFWarning, extract_header, load
 from offscreen_isf.errors import InputError, ParseError
+from offscreen_isf.isf.document import ISFWarning, extract_header, load
 
 BODY = "void main() {\n\tgl_FragColor = vec4(1.0);\n}\n"
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import run_child
 
@@ -256,8 +257,8 @@ def test_fuzz_end_to_end_only_isf_errors(tmp_path: Path, capsys: pytest.CaptureF
 @given(document())
 def test_fuzz_parse_translate_only_isf_errors(text: str) -> None:
     import offscreen_isf as oi
-    from offscreen_isf.isf.document import ISFWarning
     from offscreen_isf.gl.limits import Limits
+    from offscreen_isf.isf.document import ISFWarning
     from offscreen_isf.isf.translate import translate
 
     with warnings.catch_warnings():

@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from offscreen_isf.errors import InputError, ParseError
-from offscreen_isf.isf.inputs import (IMAGE_LIKE_TYPES, INPUT_TYPES, SIZE_VARIABLE_TYPES,
-                                  coerce_value, input_summary, parse_input)
+from offscreen_isf.isf.inputs import (
+    IMAGE_LIKE_TYPES,
+    INPUT_TYPES,
+    SIZE_VARIABLE_TYPES,
+    coerce_value,
+    input_summary,
+    parse_input,
+)
 
 
 def parse(entry: dict, strict: bool = False):

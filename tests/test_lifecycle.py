@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from offscreen_isf.gl import lifecycle
 from offscreen_isf.errors import ContextLostError, LifecycleError
+from offscreen_isf.gl import lifecycle
 from offscreen_isf.gl.lifecycle import Event, State
 
 from .conftest import run_child
@@ -30,7 +30,7 @@ def spec_table() -> dict[tuple[str, str], str | None]:
     header = rows[0]
     assert header == EVENTS
     return {(row[0], ev): (None if cell == "-" else cell)
-            for row in rows[1:] for ev, cell in zip(header, row[1:])}
+            for row in rows[1:] for ev, cell in zip(header, row[1:], strict=True)}
 
 
 SPEC_TABLE = spec_table()

@@ -7,9 +7,9 @@ import json
 import pytest
 
 import offscreen_isf as oi
-from offscreen_isf.isf.document import load
 from offscreen_isf.errors import ResourceLimitError
 from offscreen_isf.gl.limits import Limits, default_memory_budget, frame_bytes, parse_bytes
+from offscreen_isf.isf.document import load
 
 
 def shader(passes: list[dict], inputs: list[dict] | None = None) -> str:

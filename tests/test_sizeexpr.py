@@ -7,11 +7,11 @@ import math
 import os
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from offscreen_isf.errors import ParseError, ResourceLimitError
-from offscreen_isf.isf.sizeexpr import (MAX_DEPTH, compile_size_expr, round_half_away,
-                                    target_size)
+from offscreen_isf.isf.sizeexpr import MAX_DEPTH, compile_size_expr, round_half_away, target_size
 
 ENV = {"WIDTH": 1920.0, "HEIGHT": 1080.0, "trailCount": 7.0, "buffQuality": 0.5}
 

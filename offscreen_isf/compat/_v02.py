@@ -37,6 +37,7 @@ import numpy as np
 import offscreen_isf as oi
 from offscreen_isf.errors import InputError, LifecycleError, ResourceLimitError
 from offscreen_isf.gl.objects import RESOURCE_KINDS
+from offscreen_isf.isf.inputs import Input
 
 __all__ = [
     # context
@@ -372,7 +373,7 @@ class ISFVal:
     def _vector(self, want: ISFValType) -> tuple[float, ...]:
         if self._type is not want:
             raise InputError(f"this is a {_TYPE_STRINGS[self._type]} value, not {_TYPE_STRINGS[want]}")
-        return self._value
+        return tuple(self._value)
 
     def image_buffer(self) -> Any:
         """The image of an Image value (a :class:`GLBuffer`, PIL image, array or path)."""
@@ -588,7 +589,7 @@ def _pixels(size: Any) -> tuple[int, int]:
 class ISFAttr:
     """One input of a document (VVISF-GL's ``ISFAttr``), read-only."""
 
-    def __init__(self, inp: Any) -> None:
+    def __init__(self, inp: Input) -> None:
         #: the underlying ``offscreen_isf`` input (name, type, default, min, max ...)
         self.input = inp
 
@@ -1019,7 +1020,7 @@ class ISFScene:
 
     # -- rendering ---------------------------------------------------------------------------
     def create_and_render_a_buffer(self, size: Size | tuple[int, int] | None = None,
-                                   render_time: float | None = None, out_pass_dict: dict | None = None,
+                                   render_time: float | None = None, out_pass_dict: dict[str, Any] | None = None,
                                    pool_ref: GLBufferPool | None = None) -> GLBuffer:
         """Render one frame; returns a :class:`GLBuffer` (CPU pixels, top row first).
 

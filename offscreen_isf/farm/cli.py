@@ -92,7 +92,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def cmd_backends(args: argparse.Namespace) -> int:
-    from .. import backends  # noqa: PLC0415
+    import offscreen_isf.backends as backends  # noqa: PLC0415
 
     statuses = backends.available()
     if args.json:

@@ -149,7 +149,7 @@ class IsolatedRenderer:
 
     def __init__(self, shader: str | os.PathLike[str] | Document, settings: RenderSettings | None = None,
                  *, inputs: Mapping[str, Any] | None = None, **options: Any) -> None:
-        from .. import backends  # noqa: PLC0415 - name resolution only, no OpenGL import
+        import offscreen_isf.backends as backends  # noqa: PLC0415 - name resolution only, no OpenGL import
 
         self._released = True   # until fully built (release() is then a no-op)
         self.settings = (settings or RenderSettings(isolate=True)).replace(isolate=True, **options)

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from offscreen_isf import backends
+import offscreen_isf.backends as backends
 from offscreen_isf.backends.base import NO_GL_VERSION, describe
 
 from ..errors import ContextLostError, RenderError, ResourceLimitError, ThreadError

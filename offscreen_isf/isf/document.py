@@ -661,7 +661,7 @@ class _PassesParser:
     def check_size_variables(self, inputs: list[Input], targets: dict[str, Target],
                              passes: list[Pass]) -> None:
         allowed = {"WIDTH", "HEIGHT"} | {i.name for i in inputs if i.type in SIZE_VARIABLE_TYPES}
-        exprs: list[tuple[str, SizeExpr]] = []
+        exprs: list[tuple[str, SizeExpr | None]] = []
         for t in targets.values():
             exprs += [(f'target "{t.name}" WIDTH', t.width), (f'target "{t.name}" HEIGHT', t.height)]
         for p in passes:

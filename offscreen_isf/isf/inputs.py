@@ -99,7 +99,7 @@ def _p_bool(where: str, key: str, v: Any) -> bool:
     if isinstance(v, bool):
         return v
     if _is_number(v):
-        return v > 0
+        return bool(v > 0)
     raise SoftParseError(f"{where}: {key} must be a boolean or a number, got {_show(v)}")
 
 
@@ -348,12 +348,12 @@ def parse_input(entry: Any, index: int, warn: Callable[[str], None],
 
 # per-type completion of defaults/ranges (the non-uniform part of VVISF-GL's rules)
 
-def _finish_none(inp: Input, p: dict[str, Any], entry: dict, where: str,
+def _finish_none(inp: Input, p: dict[str, Any], entry: dict[str, Any], where: str,
                  warn: Callable[[str], None]) -> None:
     inp.default = inp.spec.missing_default
 
 
-def _finish_bool(inp: Input, p: dict[str, Any], entry: dict, where: str,
+def _finish_bool(inp: Input, p: dict[str, Any], entry: dict[str, Any], where: str,
                  warn: Callable[[str], None]) -> None:
     inp.default = p.get("DEFAULT", True)  # VVISF-GL: a bool without DEFAULT starts true
     inp.identity = p.get("IDENTITY")
@@ -370,7 +370,7 @@ def _pair(inp: Input, p: dict[str, Any], where: str, warn: Callable[[str], None]
         p.pop("MAX", None)
 
 
-def _finish_long(inp: Input, p: dict[str, Any], entry: dict, where: str,
+def _finish_long(inp: Input, p: dict[str, Any], entry: dict[str, Any], where: str,
                  warn: Callable[[str], None]) -> None:
     vals, labs = entry.get("VALUES"), entry.get("LABELS")
     if isinstance(vals, list) and isinstance(labs, list) and len(vals) == len(labs):
@@ -392,7 +392,7 @@ def _finish_long(inp: Input, p: dict[str, Any], entry: dict, where: str,
     inp.identity = p.get("IDENTITY")
 
 
-def _finish_float(inp: Input, p: dict[str, Any], entry: dict, where: str,
+def _finish_float(inp: Input, p: dict[str, Any], entry: dict[str, Any], where: str,
                   warn: Callable[[str], None]) -> None:
     _pair(inp, p, where, warn)
     lo, hi = p.get("MIN", 0.0), p.get("MAX", 1.0)
@@ -410,21 +410,21 @@ def _finish_float(inp: Input, p: dict[str, Any], entry: dict, where: str,
     inp.identity = p.get("IDENTITY")
 
 
-def _finish_point(inp: Input, p: dict[str, Any], entry: dict, where: str,
+def _finish_point(inp: Input, p: dict[str, Any], entry: dict[str, Any], where: str,
                   warn: Callable[[str], None]) -> None:
     inp.default = p.get("DEFAULT", inp.spec.missing_default)
     inp.identity = p.get("IDENTITY")
     inp.min, inp.max = p.get("MIN"), p.get("MAX")
 
 
-def _finish_color(inp: Input, p: dict[str, Any], entry: dict, where: str,
+def _finish_color(inp: Input, p: dict[str, Any], entry: dict[str, Any], where: str,
                   warn: Callable[[str], None]) -> None:
     inp.default = p.get("DEFAULT", inp.spec.missing_default)
     inp.identity = p.get("IDENTITY")
     inp.min, inp.max = inp.spec.fixed_range  # type: ignore[misc]
 
 
-def _finish_audio(inp: Input, p: dict[str, Any], entry: dict, where: str,
+def _finish_audio(inp: Input, p: dict[str, Any], entry: dict[str, Any], where: str,
                   warn: Callable[[str], None]) -> None:
     inp.default = None
     mx = p.get("MAX")
@@ -434,7 +434,7 @@ def _finish_audio(inp: Input, p: dict[str, Any], entry: dict, where: str,
     inp.max = mx
 
 
-_FINISH: dict[str, Callable[[Input, dict[str, Any], dict, str, Callable[[str], None]], None]] = {
+_FINISH: dict[str, Callable[[Input, dict[str, Any], dict[str, Any], str, Callable[[str], None]], None]] = {
     "event": _finish_none,
     "bool": _finish_bool,
     "long": _finish_long,

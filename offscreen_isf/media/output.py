@@ -8,17 +8,20 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from ..errors import InputError
 
+if TYPE_CHECKING:
+    import PIL.Image
+
 __all__ = ["write_png", "to_pil", "write_tiff", "write_frame", "to_uint8", "png_is_complete",
            "tiff_is_complete", "frame_is_complete"]
 
 
-def to_pil(frame: np.ndarray):  # -> PIL.Image.Image
+def to_pil(frame: np.ndarray) -> PIL.Image.Image:
     """An RGBA PIL image of a top-row-first frame (float frames are clamped and quantised)."""
     from PIL import Image  # noqa: PLC0415
 
@@ -61,7 +64,8 @@ def to_uint8(frame: np.ndarray) -> np.ndarray:
     """``frame`` as uint8 RGBA (float frames clamped to 0..1 and rounded); no copy for uint8."""
     if frame.dtype == np.uint8:
         return frame
-    return (np.clip(frame, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    quantised: np.ndarray = (np.clip(frame, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    return quantised
 
 
 def _umask() -> int:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,7 +184,7 @@ class VideoFrames:
         if not self.path.is_file():
             raise InputError(f"video not found: {self.path}")
         ffmpeg_exe()
-        self._gen: Iterator[Any] | None = None
+        self._gen: Generator[Any, None, None] | None = None
         self._next = 0
         self._last: np.ndarray | None = None
         self.size = (0, 0)
@@ -206,9 +206,11 @@ class VideoFrames:
         """Frame ``index`` (0-based); the last frame for indices past the end."""
         if self._gen is None or index < self._next - 1:
             self._start()
+        gen = self._gen
+        assert gen is not None   # _start() opened the decoder
         while (self._last is None or self._next <= index) and not self._ended:
             try:
-                raw = next(self._gen)
+                raw = next(gen)
             except StopIteration:
                 self._ended = True
                 break
