@@ -90,8 +90,29 @@ def round_half_away(x: float) -> int:
 
 
 def target_size(value: float) -> int:
-    """A pass target's size is max(1, round(expr)) (docs/semantics.md, "Passes and targets")."""
+    """A pass target's texture is max(1, round(expr)) texels (docs/semantics.md, "Passes and targets")."""
     return max(1, round_half_away(value))
+
+
+def target_extent(value: float) -> float:
+    """A pass target's extent, what RENDERSIZE and _NAME_imgSize see: max(1, expr), unrounded
+    (docs/semantics.md, "Passes and targets"); the viewport is it truncated."""
+    return max(1.0, float(value))
+
+
+def this_pixel(image: np.ndarray, rendersize: tuple[float, float]) -> np.ndarray:
+    """IMG_THIS_PIXEL(image) over a pass of ``rendersize`` (docs/semantics.md, "Image helpers"):
+    the viewport is the size truncated, and each fragment samples (GL_LINEAR) at
+    isf_FragNormCoord * round(floor(RENDERSIZE) / image size).  Top row first, float 0..1."""
+    vw, vh = int(rendersize[0]), int(rendersize[1])
+    ih, iw = np.asarray(image).shape[:2]
+    kx, ky = round_half_away(vw / iw), round_half_away(vh / ih)
+    u, v = norm_coord(vw, vh)
+    out = np.empty((vh, vw, 4))
+    for row in range(vh):
+        for col in range(vw):
+            out[row, col] = sample_linear(image, u[row, col] * kx, v[row, col] * ky)
+    return out
 
 
 @dataclass

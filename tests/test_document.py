@@ -118,8 +118,8 @@ def test_wrong_case_key_warns() -> None:
 
 def test_inputs_parsed_in_order_and_unknown_type_skipped() -> None:
     """Declaration order kept; unknown TYPE skipped with a warning."""
-    with pytest.warns(ISFWarning, match='unknown TYPE "cube"'):
-        doc = load(isf({"INPUTS": [{"NAME": "a", "TYPE": "float"}, {"NAME": "c", "TYPE": "cube"},
+    with pytest.warns(ISFWarning, match='unknown TYPE "text"'):
+        doc = load(isf({"INPUTS": [{"NAME": "a", "TYPE": "float"}, {"NAME": "c", "TYPE": "text"},
                                    {"NAME": "b", "TYPE": "color"}]}))
     assert [(i.name, i.type) for i in doc.inputs] == [("a", "float"), ("b", "color")]
     assert doc.input("b").default == (0.0, 0.0, 0.0, 0.0)

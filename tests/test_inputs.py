@@ -142,8 +142,8 @@ def test_audio_max() -> None:
 def test_unknown_type_skipped_with_warning() -> None:
     """Unknown TYPE ⇒ input skipped + warning, even when strict."""
     for strict in (False, True):
-        inp, msgs = parse({"NAME": "x", "TYPE": "cube"}, strict)
-        assert inp is None and any('unknown TYPE "cube"' in m for m in msgs)
+        inp, msgs = parse({"NAME": "x", "TYPE": "text"}, strict)
+        assert inp is None and any('unknown TYPE "text"' in m for m in msgs)
 
 
 def test_malformed_entries() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..oracle import norm_coord, pixel_centres, sample_linear, solid, target_size, texel, u8
+from ..oracle import norm_coord, pixel_centres, sample_linear, solid, target_extent, target_size, texel, this_pixel, u8
 from . import Case, Frame, case
 
 
@@ -227,8 +227,32 @@ def case_img_three_argument_bias() -> Case:
 def case_img_this_pixel_larger_image() -> Case:
     img = picture(12, 10, 29, alpha=True)
     return Case("img_this_pixel_larger_image", "img",
-                "IMG_THIS_PIXEL is 1:1 on a larger image (bottom-left corner shows)",
-                (5, 4), [Frame(f(img[-4:, :5]), inputs={"inputImage": img})], tolerance_lsb=0)
+                "IMG_THIS_PIXEL on an image over twice the pass: the ratio rounds to 0, one texel",
+                (5, 4), [Frame(this_pixel(img, (5, 4)), inputs={"inputImage": img})], tolerance_lsb=0)
+
+
+@case
+def case_img_this_pixel_rounded_corners() -> Case:
+    frames = []
+    for k, (iw, ih) in enumerate(((10, 6), (20, 12), (4, 4), (7, 5), (25, 13))):
+        img = picture(iw, ih, 60 + k, alpha=True)
+        frames.append(Frame(this_pixel(img, (10, 6)), time=0.5 * k, inputs={"inputImage": img}))
+    return Case("img_this_pixel_rounded_corners", "img",
+                "IMG_THIS_PIXEL = sample at isf_FragNormCoord * round(RENDERSIZE / imgSize): "
+                "ratio 1, 1/2, 2.5 x 1.5, 1.43 x 1.2, 0.4", (10, 6), frames, tolerance_lsb=2)
+
+
+@case
+def case_img_this_pixel_fractional_pass() -> Case:
+    w, h = 250, 130
+    img = picture(40, 20, 66, alpha=True)
+    rs = (target_extent(w / 3), target_extent(h / 3))
+    tw, th = target_size(rs[0]), target_size(rs[1])
+    want = solid(w, h, [0, 0, 1, 0.5])
+    want[h - th:, :tw] = u8(this_pixel(img, rs)) / 255.0
+    return Case("img_this_pixel_fractional_pass", "img",
+                "IMG_THIS_PIXEL in a fractional pass: floor(RENDERSIZE), truncated viewport",
+                (w, h), [Frame(want, inputs={"inputImage": img})], tolerance_lsb=2)
 
 
 @case
@@ -491,10 +515,54 @@ def case_size_rounding() -> Case:
     a = (target_size(w / 4), target_size(0.2))
     b = (target_size(h * 0.49), target_size(h * 1.5))
     want = np.zeros((h, w, 4))
-    want[:, 0] = np.array(a + b) / 255
-    want[:, 1:] = np.array(a + b) / 255        # each pass's RENDERSIZE = its rounded size
-    return Case("size_rounding", "size", "target size = max(1, round(expr)), halves away from 0",
-                (w, h), [Frame(want)])
+    sizes = [target_extent(w / 4), target_extent(0.2), target_extent(h * 0.49), target_extent(h * 1.5)]
+    want[:, 0] = np.array(sizes) / 255      # IMG_SIZE: the extent, unrounded
+    want[:, 1:] = np.array(sizes) / 255     # each pass's RENDERSIZE: the same
+    assert (a, b) == ((3, 1), (1, 5))       # the textures (sampled inside their viewports)
+    return Case("size_rounding", "size",
+                "target texture = max(1, round(expr)) (halves away from 0); RENDERSIZE and "
+                "IMG_SIZE keep max(1, expr)", (w, h), [Frame(want)])
+
+
+def _fractional_texels(tex: tuple[int, int], view: tuple[int, int], inside: list[float]) -> np.ndarray:
+    """A target's texels, top row first: ``inside`` within the viewport, (0,0,0,0) beyond it."""
+    out = np.zeros((tex[1], tex[0], 4))
+    out[tex[1] - view[1]:, :view[0]] = inside
+    return out
+
+
+@case
+def case_size_fractional_target() -> Case:
+    w, h = 250, 130
+    t = (target_extent(w / 16), target_extent(h / 12))          # 15.625 x 10.833
+    u = (target_extent(w / 3), target_extent(h / 16))           # 83.333 x 8.125
+    t_tex, u_tex = (target_size(t[0]), target_size(t[1])), (target_size(u[0]), target_size(u[1]))
+    want = solid(w, h, [0, 0, 1, 0.5])
+    texels = _fractional_texels(t_tex, (int(t[0]), int(t[1])), u8([t[0] % 1, t[1] % 1, 1, 1]) / 255)
+    want[h - 1 - t_tex[1]:h - 1, :t_tex[0]] = texels
+    want[h - 1, 0] = [t_tex[0] / 255, t_tex[1] / 255, t[0] % 1, t[1] % 1]
+    want[h - 1, 1] = [u_tex[0] / 255, u_tex[1] / 255, u[0] % 1, u[1] % 1]
+    want[h - 1, 2] = u8([u[0] % 1, u[1] % 1, 1, 1]) / 255
+    want[h - 1, 3:] = [0, 0, w / 255, h / 255]
+    return Case("size_fractional_target", "size",
+                "fractional target: texture rounded, viewport truncated (the rest cleared), "
+                "RENDERSIZE and IMG_SIZE unrounded", (w, h), [Frame(want)])
+
+
+@case
+def case_size_fractional_frag_coords() -> Case:
+    w, h = 250, 130
+    t = (target_extent(w / 16), target_extent(h / 12))
+    tex, view = (target_size(t[0]), target_size(t[1])), (int(t[0]), int(t[1]))
+    want = solid(w, h, [0, 0, 1, 0.5])
+    x, y = pixel_centres(*view)
+    inside = np.stack([x / view[0], y / view[1], x / t[0], y / t[1]], axis=-1)
+    texels = np.zeros((tex[1], tex[0], 4))
+    texels[tex[1] - view[1]:, :view[0]] = inside
+    want[h - tex[1]:, :tex[0]] = texels
+    return Case("size_fractional_frag_coords", "size",
+                "fractional pass: isf_FragNormCoord spans the truncated viewport, "
+                "gl_FragCoord / RENDERSIZE uses the unrounded size", (w, h), [Frame(want)])
 
 
 # -- time (docs/semantics.md, "Built-in uniforms") -----------------------------------------

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"target size = max(1, round(expr)) (halves away from zero), used for IMG_SIZE and RENDERSIZE",
+/*{"ISFVSN":"2","DESCRIPTION":"target texture = max(1, round(expr)) (halves away from zero); IMG_SIZE and RENDERSIZE keep the unrounded max(1, expr)",
 "PASSES":[{"TARGET":"a","WIDTH":"$WIDTH/4","HEIGHT":"0.2"},{"TARGET":"b","WIDTH":"$HEIGHT*0.49","HEIGHT":"$HEIGHT*1.5"},{}]}*/
 void main() {
     if (PASSINDEX < 2) gl_FragColor = vec4(RENDERSIZE / 255.0, 0.0, 1.0);

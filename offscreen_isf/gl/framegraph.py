@@ -3,10 +3,13 @@
 For each pass, in order: draw into a *fresh* pooled target (RGBA8, or RGBA32F for FLOAT) at
 the target's size (the last pass, and a pass without a TARGET, at the output size), with
 every sampler bound to the buffer it held before this pass; then the pass's TARGET names the
-new buffer (read-after-write within a frame; self-feedback reads the previous contents).  No
-blending.  A pass is cleared to (0,0,0,0) first only where a pixel could stay unwritten (a
-custom vertex shader, ``discard``): the full quad covers every pixel centre otherwise, so
-the clear would be invisible (docs/semantics.md, "Clearing, blending and alpha").  Temporary
+new buffer (read-after-write within a frame; self-feedback reads the previous contents).  A
+target's size may be fractional: its texture is the extent rounded, the viewport the extent
+truncated, and RENDERSIZE / ``_NAME_imgSize`` the extent itself.  No blending.  A pass is
+cleared to (0,0,0,0) first only where a pixel could stay unwritten (a custom vertex shader,
+``discard``, a viewport smaller than its texture): the full quad covers every pixel centre
+otherwise, so the clear would be invisible (docs/semantics.md, "Clearing, blending and
+alpha").  Temporary
 targets go back to the pool after the frame; one read before it is written this frame reads
 transparent black.
 
@@ -28,6 +31,7 @@ from ..contract import DateLike
 from ..errors import InputError
 from ..isf.document import Document, Target
 from ..isf.names import FLIP_UNIFORM
+from ..isf.sizeexpr import Extent
 from ..isf.translate import Translation
 from .pool import RenderTarget
 from .program import Program
@@ -76,6 +80,10 @@ class FrameGraph:
         self.readback = readback
         #: sampler names in texture-unit order (unit i = samplers[i])
         self.samplers = document.image_names()
+        #: sampler name -> GL texture target (cube maps bind GL_TEXTURE_CUBE_MAP)
+        cubes = document.cube_names()
+        self.sampler_targets = {n: "GL_TEXTURE_CUBE_MAP" if n in cubes else "GL_TEXTURE_2D"
+                                for n in self.samplers}
         # Conservative: a `discard` in a comment also keeps the clear.
         self.clear_passes = (document.vertex_source is not None
                              or re.search(r"\bdiscard\b", translation.fragment) is not None)
@@ -95,11 +103,11 @@ class FrameGraph:
         gl.glBindVertexArray(0)
         gl.glBindBuffer(gl.GL_ARRAY_BUFFER, 0)
 
-    def draw(self, gl: Any, program: Program, sizes: Mapping[str, tuple[int, int]],
+    def draw(self, gl: Any, program: Program, sizes: Mapping[str, Extent],
              uniforms: Mapping[str, Any]) -> RenderTarget:
         """Draw every pass; returns the last pass's target (release it with
         :meth:`release_final` once read).  ``uniforms``: per-frame values by name (built-ins
-        and inputs); ``sizes``: every target's size this frame."""
+        and inputs); ``sizes``: every target's extent this frame."""
         gl.glUseProgram(program.name)
         gl.glBindVertexArray(self.vao)
         for name, value in uniforms.items():
@@ -120,22 +128,23 @@ class FrameGraph:
         return final
 
     def _draw_pass(self, gl: Any, program: Program, index: int, target: str | None,
-                   sizes: Mapping[str, tuple[int, int]],
+                   sizes: Mapping[str, Extent],
                    temporary: dict[str, RenderTarget]) -> RenderTarget | None:
         """Draw pass ``index`` into a fresh buffer and store it under its TARGET; returns the
         buffer when this is the last pass."""
         pool = self.ctx.pool
         last = index == len(self.document.passes) - 1
         target_def: Target | None = self.document.targets.get(target) if target else None
-        w, h = self.targets.size if last or target_def is None else sizes[target_def.name]
+        extent = Extent(*self.targets.size) if last or target_def is None else sizes[target_def.name]
+        (w, h), (vw, vh) = extent.texture, extent.viewport
         output = pool.acquire(w, h, "rgba32f" if target_def and target_def.float else "rgba8")
-        if self.clear_passes:
+        if self.clear_passes or (vw, vh) != (w, h):   # texels outside the viewport stay (0,0,0,0)
             clear(gl, output)
         else:
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, output.framebuffer)
-            gl.glViewport(0, 0, w, h)
+        gl.glViewport(0, 0, vw, vh)
         program.set(gl, "PASSINDEX", index)
-        program.set(gl, "RENDERSIZE", (w, h))
+        program.set(gl, "RENDERSIZE", (extent.width, extent.height))
         flip = self.readback.orient(last, h, bool(target_def and target_def.persistent))
         if flip is not None:   # the uniform exists only in a program built for it
             program.set(gl, FLIP_UNIFORM, flip)
@@ -153,30 +162,37 @@ class FrameGraph:
             pool.release(previous)
         return output if last else None
 
-    def _bind_samplers(self, gl: Any, program: Program, sizes: Mapping[str, tuple[int, int]],
+    def _bind_samplers(self, gl: Any, program: Program, sizes: Mapping[str, Extent],
                        temporary: Mapping[str, RenderTarget]) -> None:
-        """Bind every sampler to its source, or to the buffer its target holds now."""
+        """Bind every sampler to its source, or to the buffer its target holds now; a
+        target's ``_imgSize`` is its extent (unrounded) when the buffer has that texture size."""
         for unit, name in enumerate(self.samplers):
-            texture, size = self.textures.blank, (1, 1)
+            kind = self.sampler_targets[name]
+            texture = (self.textures.blank_cube if kind == "GL_TEXTURE_CUBE_MAP"
+                       else self.textures.blank)
+            size = (1.0, 1.0)
             source = self.textures.get(name)
             if source is not None:
                 texture, size = source.texture, source.size
             else:
                 buffer = self.targets.persistent.get(name) or temporary.get(name)
+                extent = sizes.get(name)
                 if buffer is not None:
                     texture, size = buffer.texture, (buffer.width, buffer.height)
-                elif name in sizes:
-                    size = sizes[name]        # unwritten temporary target: reads black
+                    if extent is not None and extent.texture == size:
+                        size = extent
+                elif extent is not None:
+                    size = extent            # unwritten temporary target: reads black
             gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
-            gl.glBindTexture(gl.GL_TEXTURE_2D, texture)
+            gl.glBindTexture(getattr(gl, kind), texture)
             program.set(gl, f"_{name}_imgSize", size)
             program.set(gl, f"_{name}_imgRect", (0.0, 0.0, 1.0, 1.0))
             program.set(gl, f"_{name}_flip", False)
 
     def _unbind(self, gl: Any) -> None:
-        for unit in range(len(self.samplers)):
+        for unit, name in enumerate(self.samplers):
             gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
-            gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+            gl.glBindTexture(getattr(gl, self.sampler_targets[name]), 0)
         gl.glActiveTexture(gl.GL_TEXTURE0)
         gl.glBindVertexArray(0)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)

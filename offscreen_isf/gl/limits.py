@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, ResourceLimitError
-from ..isf.sizeexpr import target_size
+from ..isf.sizeexpr import Extent, round_half_away, target_extent
 
 if TYPE_CHECKING:
     from ..isf.document import Document
@@ -91,10 +91,12 @@ def _mib(n: int) -> str:
     return f"{n / (1 << 20):,.1f} MiB"
 
 
-def frame_bytes(document: Document, output: tuple[int, int], sizes: Mapping[str, tuple[int, int]],
+def frame_bytes(document: Document, output: tuple[int, int],
+                sizes: Mapping[str, tuple[float, float]],
                 inputs: Iterable[tuple[int, int, int]] = ()) -> tuple[int, list[str]]:
     """Estimated bytes one frame needs (see the module docstring) and the itemised parts.
 
+    ``sizes``: every target's :class:`Extent` (its texture, rounded, is what is counted).
     ``inputs``: (width, height, bytes per pixel) of every uploaded input/IMPORTED image.
     """
     parts: list[tuple[int, str]] = []
@@ -104,7 +106,7 @@ def frame_bytes(document: Document, output: tuple[int, int], sizes: Mapping[str,
     parts.append((2 * ow * oh * out_bpp, f"output {ow}x{oh} {'RGBA32F' if out_float else 'RGBA8'} "
                                          "(GPU target + readback)"))
     for name, t in document.targets.items():
-        w, h = sizes[name]
+        w, h = Extent(*sizes[name]).texture
         n = (2 if t.persistent else 1) * w * h * BYTES_PER_PIXEL[t.float]
         parts.append((n, f"{'persistent' if t.persistent else 'temporary'} target \"{name}\" "
                          f"{w}x{h} {'RGBA32F' if t.float else 'RGBA8'}"
@@ -161,8 +163,9 @@ class Limits:
                 "(it cannot exceed GL_MAX_TEXTURE_SIZE)")
 
     def frame_sizes(self, document: Document, output: tuple[int, int], values: Mapping[str, Any],
-                    inputs: Iterable[tuple[int, int, int]] = ()) -> dict[str, tuple[int, int]]:
-        """Every target size of the next frame, checked against ``max_size`` and the budget.
+                    inputs: Iterable[tuple[int, int, int]] = ()) -> dict[str, Extent]:
+        """Every target's extent (unrounded; its texture rounded) in the next frame, checked
+        against ``max_size`` and the budget (both on the texture size).
 
         Nothing is allocated here; call before creating any target.  Raises
         :class:`ResourceLimitError` naming the target, its size, the limit and how to raise it.
@@ -171,19 +174,20 @@ class Limits:
         self.check_output(output)
         env = document.size_variables(*output, values)
         mw, mh = self.max_size
-        sizes: dict[str, tuple[int, int]] = {}
+        sizes: dict[str, Extent] = {}
         for name, t in document.targets.items():
             wh = []
             for label, expr, cap in (("WIDTH", t.width, mw), ("HEIGHT", t.height, mh)):
-                n = target_size(expr.evaluate(env), limit=None, source=expr.source)
+                extent = target_extent(expr.evaluate(env), limit=None, source=expr.source)
+                n = int(round_half_away(extent))      # texels allocated
                 if n > cap:
                     raise ResourceLimitError(
                         f'target "{name}" {label} {expr.source!r} evaluates to {n} pixels at output '
                         f"{output[0]}x{output[1]}, over the maximum of {cap}; lower the output size or "
                         "the inputs it depends on, or raise the cap with Renderer(..., max_size=(w, h)) "
                         "(it cannot exceed GL_MAX_TEXTURE_SIZE)")
-                wh.append(n)
-            sizes[name] = (wh[0], wh[1])
+                wh.append(extent)
+            sizes[name] = Extent(wh[0], wh[1])
         total, parts = frame_bytes(document, output, sizes, inputs)
         if total > self.memory_budget:
             raise ResourceLimitError(

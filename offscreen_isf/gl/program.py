@@ -112,7 +112,7 @@ class Program:
     """A linked program, its uniform locations (by name) and the last value set of each.
 
     ``uniform_types`` maps every uniform the sources declare to its GLSL type (a key of
-    :data:`UNIFORM_SETTERS`, or ``sampler2D``).  Uniforms the driver optimised out have
+    :data:`UNIFORM_SETTERS`, or a sampler type: ``sampler2D``, ``samplerCube``).  Uniforms the driver optimised out have
     location -1 and are skipped.  Valid for one context generation.
     """
 

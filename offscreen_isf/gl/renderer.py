@@ -163,13 +163,17 @@ class Renderer:
         """Set input values by name (validated; unknown names raise :class:`InputError`).
 
         Images: a path, PIL image or (H, W[, 3|4]) uint8/float array, top row first; None
-        unsets (the shader then reads transparent black, 1x1).  Audio: (channels, samples)
+        unsets (the shader then reads transparent black, 1x1).  Cube maps: six such images,
+        faces +X, -X, +Y, -Y, +Z, -Z, square and of one size.  Audio: (channels, samples)
         floats in [-1, 1] or a WAV path.
         """
         for name, value in values.items():
             inp = self.document.input(name)
             if self._input_roots and isinstance(value, (str, os.PathLike)):
                 value = confine_path(value, self._input_roots, what=f'input "{name}"')
+            elif self._input_roots and inp.type == "cube" and isinstance(value, (list, tuple)):
+                value = [confine_path(v, self._input_roots, what=f'input "{name}"')
+                         if isinstance(v, (str, os.PathLike)) else v for v in value]
             if inp.is_image:
                 self.textures.set(inp, value)
             else:

@@ -1,8 +1,9 @@
 """Render-target planning and the persistent buffers of one renderer.
 
-:meth:`Targets.sizes` evaluates every target's size for the current input state
-(``max(1, round(expr))``) and checks the whole frame against the resource limits before
-anything is allocated (memoised: the same inputs give the same sizes).  Persistent buffers
+:meth:`Targets.sizes` evaluates every target's extent for the current input state (unrounded;
+its texture is ``max(1, round(expr))`` texels, docs/semantics.md, "Passes and targets") and
+checks the whole frame against the resource limits before anything is allocated (memoised:
+the same inputs give the same sizes).  Persistent buffers
 (docs/semantics.md, "Persistent and float buffers") start cleared to (0,0,0,0), are
 stretched when their size changes, and survive a context reinitialize: their pixels are read
 to the CPU before the old context goes and uploaded again on the next frame.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..isf.document import Document
+from ..isf.sizeexpr import Extent
 from .limits import Limits
 from .pool import RenderTarget
 from .readback import read_target
@@ -57,11 +59,11 @@ class Targets:
         #: persistent target name -> its buffer in the current context generation
         self.persistent: dict[str, RenderTarget] = {}
         self._saved: dict[str, np.ndarray] = {}   # CPU copies kept across context generations
-        self._memo: tuple[Any, dict[str, tuple[int, int]]] | None = None
+        self._memo: tuple[Any, dict[str, Extent]] | None = None
 
     def sizes(self, values: Mapping[str, Any],
-              textures: Sequence[tuple[int, int, int]]) -> dict[str, tuple[int, int]]:
-        """(width, height) of every target for these input ``values`` and input ``textures``
+              textures: Sequence[tuple[int, int, int]]) -> dict[str, Extent]:
+        """The :class:`Extent` of every target for these input ``values`` and input ``textures``
         ((w, h, bytes per pixel) each), checked against max_size and the memory budget
         (ResourceLimitError) before anything is allocated."""
         key = (self.size, list(values.items()), list(textures), self.limits)
@@ -69,13 +71,13 @@ class Targets:
             self._memo = (key, self.limits.frame_sizes(self.document, self.size, values, textures))
         return self._memo[1]
 
-    def prepare(self, gl: Any, sizes: Mapping[str, tuple[int, int]]) -> None:
-        """Make every persistent buffer exist at its size for this frame: restored after a
-        reinitialize, created cleared, or stretched (contents kept) when resized."""
+    def prepare(self, gl: Any, sizes: Mapping[str, Extent]) -> None:
+        """Make every persistent buffer exist at its texture size for this frame: restored
+        after a reinitialize, created cleared, or stretched (contents kept) when resized."""
         pool = self.ctx.pool
         bound = False                        # a framebuffer left bound here
         for t in self.document.persistent_targets:
-            w, h = sizes[t.name]
+            w, h = sizes[t.name].texture
             fmt = _format(t.float)
             current = self.persistent.get(t.name)
             if current is None and t.name in self._saved:

@@ -38,7 +38,8 @@ Rules implemented (VVISF-GL is normative where the spec is silent):
   array ``[{NAME, PATH}]``.  Paths resolve against the shader's folder and must stay inside it
   (symlinks resolved); escaping is a ParseError unless ``load(..., allow_outside=True)`` or the
   target lies in one of ``allow_paths``.  An existing path that is not a regular file (FIFO,
-  device, folder) is a ParseError.  Existence is **not** checked here (the renderer loads the file).  ``"TYPE": "cube"`` is rejected (VVISF-GL extension, unsupported).
+  device, folder) is a ParseError.  Existence is **not** checked here (the renderer loads the file).  ``"TYPE": "cube"`` (a VVISF-GL extension) takes an array of exactly six
+  PATHs, faces +X, -X, +Y, -Y, +Z, -Z, each confined like an image's PATH.
 * **v1**: ``PERSISTENT_BUFFERS`` array or dict ``{name: {WIDTH, HEIGHT, FLOAT}}`` creates
   persistent targets (dict-form FLOAT honours bool/number/string, unlike VVISF-GL's bug that
   ignores it); ``vv_FragNormCoord``/``vv_vertShaderInit`` are renamed by translate.py.
@@ -71,7 +72,7 @@ from .names import reserved_reason
 from .sizeexpr import SizeExpr, compile_size_expr
 
 __all__ = ["ISFWarning", "Document", "Pass", "Target", "Imported", "load", "extract_header",
-           "find_vertex_shader", "KINDS"]
+           "find_vertex_shader", "KINDS", "CUBE_FACES"]
 
 KINDS = ("generator", "filter", "transition")
 
@@ -81,6 +82,9 @@ _PASS_KEYS = ("TARGET", "PERSISTENT", "FLOAT", "WIDTH", "HEIGHT")
 _INPUT_KEYS = ("NAME", "TYPE", "DEFAULT", "MIN", "MAX", "IDENTITY", "VALUES", "LABELS", "LABEL",
                "DESCRIPTION")
 _IMPORT_KEYS = ("NAME", "PATH", "TYPE")
+_IMPORT_TYPES = ("image", "cube", None)
+#: cube map faces in the order of a cube's PATH array (GL_TEXTURE_CUBE_MAP_POSITIVE_X + i)
+CUBE_FACES = ("+X", "-X", "+Y", "-Y", "+Z", "-Z")
 _VERTEX_EXTENSIONS = (".vs", ".vert")
 _MAX_FILE_BYTES = 16 * 1024 * 1024  # a shader bigger than this is not a shader
 
@@ -123,11 +127,24 @@ class Pass:
 
 @dataclass
 class Imported:
-    """An ``IMPORTED`` image: sampler ``name``, ``path`` as written, ``resolved`` absolute path."""
+    """An ``IMPORTED`` image: sampler ``name``, ``path`` as written, ``resolved`` absolute path.
+
+    A cube map (``"TYPE": "cube"``) has its six faces in ``paths`` (as written) and ``faces``
+    (resolved), in GL face order +X, -X, +Y, -Y, +Z, -Z; its ``path`` is the six joined by
+    ", " (for messages) and ``resolved`` the first face.  An image has ``paths == (path,)``.
+    """
 
     name: str
     path: str
     resolved: Path
+    type: str = "image"
+    paths: tuple[str, ...] = ()
+    faces: tuple[Path, ...] = ()
+
+    @property
+    def is_cube(self) -> bool:
+        """True for a cube map (a ``samplerCube``), False for a 2D image."""
+        return self.type == "cube"
 
 
 @dataclass
@@ -195,6 +212,12 @@ class Document:
         return ([i.name for i in self.inputs if i.is_image] + [i.name for i in self.imported]
                 + [t.name for t in self.persistent_targets]
                 + [t.name for t in self.temporary_targets])
+
+    def cube_names(self) -> frozenset[str]:
+        """Sampler names that are cube maps (``samplerCube``): cube inputs and IMPORTED cubes
+        (docs/semantics.md, "Imported images and paths")."""
+        return frozenset([i.name for i in self.inputs if i.type == "cube"]
+                         + [i.name for i in self.imported if i.is_cube])
 
     def size_variables(self, width: float, height: float,
                        values: Mapping[str, Any] | None = None) -> dict[str, float]:
@@ -538,38 +561,58 @@ class _Loader:
             raise self.error(f"IMPORTED must be an object or an array, got {_show(v)}",
                              '"IMPORTED"')
         out: list[Imported] = []
-        base = self.base_dir.resolve()
         for where, name, spec in entries:
             self.check_keys(spec, _IMPORT_KEYS, where)
             if not isinstance(name, str):
                 raise self.error(f"{where}: NAME must be a string, got {_show(name)}",
                                  '"IMPORTED"')
-            if spec.get("TYPE", "image") not in ("image", None):
-                raise self.error(f'{where} "{name}": TYPE {_show(spec.get("TYPE"))} is not '
-                                 'supported (only 2D images; "cube" is a VVISF-GL extension)',
+            kind = spec.get("TYPE", "image")
+            if kind not in _IMPORT_TYPES:
+                raise self.error(f'{where} "{name}": TYPE {_show(kind)} is not supported '
+                                 '(an IMPORTED entry is a 2D image, or "cube" with six PATHs)',
                                  json.dumps(name))
-            p = spec.get("PATH")
-            if not isinstance(p, str) or not p:
-                raise self.error(f'{where} "{name}": PATH for IMPORTED is missing or not a '
-                                 f"string, got {_show(p)}", json.dumps(name))
-            try:
-                resolved = (base / p).resolve()
-            except (OSError, ValueError, RuntimeError) as exc:
-                raise self.error(f'{where} "{name}": PATH {p!r} cannot be resolved: {exc}',
-                                 json.dumps(p)) from None
-            if not (self.allow_outside or resolved.is_relative_to(base)
-                    or any(resolved.is_relative_to(root) for root in self.allow_paths)):
-                raise self.error(f'{where} "{name}": PATH {p!r} escapes the shader\'s folder '
-                                 f"{str(base)!r}; IMPORTED files must be inside it (or in a folder "
-                                 "allowed with load(..., allow_paths=[...]) / "
-                                 "Renderer(..., allow_paths=[...]))", json.dumps(p))
-            if resolved.exists() and not resolved.is_file():
-                # a FIFO would block the renderer forever, a device could be endless
-                raise self.error(f'{where} "{name}": PATH {p!r} is not a regular file',
-                                 json.dumps(p))
+            paths = self.import_paths(where, name, spec.get("PATH"), kind == "cube")
+            faces = tuple(self.import_file(where, name, p) for p in paths)
             self.claim(name, where, where)
-            out.append(Imported(name, p, resolved))
+            out.append(Imported(name, ", ".join(paths), faces[0], "cube" if kind == "cube"
+                                else "image", paths, faces))
         return out
+
+    def import_paths(self, where: str, name: str, v: Any, cube: bool) -> tuple[str, ...]:
+        """The PATH of an IMPORTED entry as written: one string, or six for a cube map
+        (docs/semantics.md, "Imported images and paths")."""
+        if not cube:
+            if not isinstance(v, str) or not v:
+                raise self.error(f'{where} "{name}": PATH for IMPORTED is missing or not a '
+                                 f"string, got {_show(v)}", json.dumps(name))
+            return (v,)
+        if (not isinstance(v, list) or len(v) != len(CUBE_FACES)
+                or not all(isinstance(p, str) and p for p in v)):
+            raise self.error(f'{where} "{name}": a cube map\'s PATH must be an array of '
+                             f"{len(CUBE_FACES)} file names, one per face in the order "
+                             f"{', '.join(CUBE_FACES)}; got {_show(v)}", json.dumps(name))
+        return tuple(v)
+
+    def import_file(self, where: str, name: str, p: str) -> Path:
+        """``p`` resolved against the shader's folder and confined to it (or to an allowed
+        folder); ParseError naming the entry otherwise."""
+        base = self.base_dir.resolve()
+        try:
+            resolved = (base / p).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise self.error(f'{where} "{name}": PATH {p!r} cannot be resolved: {exc}',
+                             json.dumps(p)) from None
+        if not (self.allow_outside or resolved.is_relative_to(base)
+                or any(resolved.is_relative_to(root) for root in self.allow_paths)):
+            raise self.error(f'{where} "{name}": PATH {p!r} escapes the shader\'s folder '
+                             f"{str(base)!r}; IMPORTED files must be inside it (or in a folder "
+                             "allowed with load(..., allow_paths=[...]) / "
+                             "Renderer(..., allow_paths=[...]))", json.dumps(p))
+        if resolved.exists() and not resolved.is_file():
+            # a FIFO would block the renderer forever, a device could be endless
+            raise self.error(f'{where} "{name}": PATH {p!r} is not a regular file',
+                             json.dumps(p))
+        return resolved
 
 
 class _PassesParser:

@@ -23,6 +23,8 @@ color      vec4            4-number RGBA arrays (0..1); MIN/MAX fixed (0,0,0,0)/
 image      sampler2D       no values (+ per-image uniforms, see translate.py)
 audio      sampler2D       MAX (int) = requested sample count (texture width)
 audioFFT   sampler2D       MAX (int) = requested FFT bin count (texture width)
+cube       samplerCube     no values; six square faces set from Python (+X, -X, +Y, -Y,
+                           +Z, -Z); only ``_NAME_imgSize`` besides the sampler (VVISF-GL)
 ========== =============== ============================================================
 
 Wrong JSON types: VVISF-GL silently ignores a scalar of the wrong type (``"DEFAULT": "0.9"`` for
@@ -210,7 +212,8 @@ class InputType:
     name: str
     #: GLSL type of the main uniform (``uniform <glsl> NAME;``)
     glsl: str
-    #: True for sampler types; they also get ``_NAME_imgRect/_imgSize/_flip`` uniforms
+    #: True for sampler types; they also get ``_NAME_imgSize`` (and, but for cube,
+    #: ``_NAME_imgRect`` / ``_NAME_flip``) uniforms
     is_image: bool
     #: header keys this type reads -> parser of the JSON value
     keys: Mapping[str, Callable[[str, str, Any], Any]]
@@ -243,6 +246,7 @@ INPUT_TYPES: dict[str, InputType] = {t.name: t for t in (
     InputType("image", "sampler2D", True, {}, None, _c_image),
     InputType("audio", "sampler2D", True, {"MAX": _p_int}, None, _c_image),
     InputType("audioFFT", "sampler2D", True, {"MAX": _p_int}, None, _c_image),
+    InputType("cube", "samplerCube", True, {}, None, _c_image),
 )}
 
 #: types whose values are textures
@@ -444,6 +448,7 @@ _FINISH: dict[str, Callable[[Input, dict[str, Any], dict[str, Any], str, Callabl
     "image": _finish_none,
     "audio": _finish_audio,
     "audioFFT": _finish_audio,
+    "cube": _finish_none,
 }
 assert set(_FINISH) == set(INPUT_TYPES)
 
@@ -455,7 +460,8 @@ def coerce_value(inp: Input, value: Any, *, clamp: bool = False) -> Any:
     * long → ``int`` (floats truncated toward zero; a LABELS string selects its VALUES entry)
     * float → ``float`` (finite)
     * point2D → ``(x, y)`` floats; color → ``(r, g, b, a)`` floats (3 values ⇒ alpha 1.0)
-    * image/audio/audioFFT → passed through unchanged (path, array, None = unset)
+    * image/audio/audioFFT/cube → passed through unchanged (path, array, six of them for a
+      cube, None = unset)
 
     ``clamp=True`` clamps float/long/point2D/color to the input's MIN/MAX (and checks long
     VALUES); the default follows VVISF-GL, which stores run-time values unclamped.

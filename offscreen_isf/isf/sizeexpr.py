@@ -22,10 +22,13 @@ Arithmetic follows IEEE-754 double semantics like exprtk (VVISF-GL's evaluator),
 exception: ``x/0`` is ±inf, ``0/0`` and ``x%0`` are NaN, ``sqrt(-1)`` is NaN, ``%`` is C
 ``fmod`` (sign of the dividend), ``round`` rounds half away from zero.
 
-Non-finite results (our documented choice): :func:`target_size` turns an evaluated value into
-the pixel size used everywhere (``max(1, round(expr))``).  NaN ⇒ 1 (VVISF-GL does the
-same), −inf ⇒ 1 (by ``max``), +inf or anything above ``limit`` ⇒ :class:`ResourceLimitError`
-naming the expression.  :meth:`SizeExpr.evaluate` itself returns the raw float (may be NaN/inf).
+Sizes are kept unrounded (docs/semantics.md, "Passes and targets"): :func:`target_extent`
+turns an evaluated value into a target's extent in pixels, a float >= 1 (NaN ⇒ 1 as VVISF-GL,
+−inf and anything below 1 ⇒ 1, +inf or anything above ``limit`` ⇒ :class:`ResourceLimitError`
+naming the expression).  An :class:`Extent` says what each consumer sees: ``RENDERSIZE`` and
+``_NAME_imgSize`` the float extent, the texture ``max(1, round(extent))`` texels
+(:func:`target_size`), the viewport the extent truncated.  :meth:`SizeExpr.evaluate` itself
+returns the raw float (may be NaN/inf).
 
 Errors while compiling are :class:`ParseError` whose ``column`` is the 1-based position in the
 expression string.
@@ -36,11 +39,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import ParseError, ResourceLimitError
 
-__all__ = ["SizeExpr", "compile_size_expr", "target_size", "round_half_away", "FUNCTIONS",
-           "MAX_DEPTH"]
+__all__ = ["SizeExpr", "Extent", "compile_size_expr", "target_size", "target_extent",
+           "round_half_away", "FUNCTIONS", "MAX_DEPTH"]
 
 #: Deepest nesting of parentheses / unary operators accepted (guards the recursive descent).
 MAX_DEPTH = 64
@@ -232,23 +236,50 @@ class SizeExpr:
         return self.source
 
 
-def target_size(value: float, limit: int | None = None, source: str | None = None) -> int:
-    """Pixel size of a target from an evaluated expression: ``max(1, round(value))``.
+def target_extent(value: float, limit: int | None = None, source: str | None = None) -> float:
+    """Extent in pixels of a target from an evaluated expression: ``max(1, value)``, unrounded.
 
-    NaN ⇒ 1 (as VVISF-GL); −inf ⇒ 1; +inf or a size above ``limit`` ⇒ ResourceLimitError.
-    Rounding is half away from zero.
+    NaN ⇒ 1 (as VVISF-GL); −inf and values below 1 ⇒ 1 (a pass always covers at least one
+    pixel); +inf, or a texture (``round(value)``) above ``limit`` ⇒ ResourceLimitError.
     """
     what = f"size expression {source!r}" if source is not None else "size"
-    if math.isnan(value) or value == -math.inf:
-        return 1
+    if math.isnan(value) or value < 1.0:
+        return 1.0
     if value == math.inf:
         raise ResourceLimitError(f"{what} evaluated to +inf; a target size must be finite "
                                  "(check for a division by zero in WIDTH/HEIGHT)")
-    n = max(1, int(round_half_away(value)))
-    if limit is not None and n > limit:
+    if limit is not None and round_half_away(value) > limit:
         raise ResourceLimitError(f"{what} evaluated to {value:g} pixels, above the limit of "
                                  f"{limit}; lower the output size or the inputs it depends on")
-    return n
+    return float(value)
+
+
+def target_size(value: float, limit: int | None = None, source: str | None = None) -> int:
+    """Texture size of a target from an evaluated expression: ``max(1, round(value))``.
+
+    Rounding is half away from zero; the rules for NaN, ±inf and ``limit`` are
+    :func:`target_extent`'s.
+    """
+    return int(round_half_away(target_extent(value, limit, source)))
+
+
+class Extent(NamedTuple):
+    """A target's size in pixels as evaluated, unrounded (both >= 1): what ``RENDERSIZE`` (in
+    its pass) and ``_NAME_imgSize`` (where it is sampled) see (docs/semantics.md, "Passes and
+    targets")."""
+
+    width: float
+    height: float
+
+    @property
+    def texture(self) -> tuple[int, int]:
+        """Texels allocated: each side rounded, halves away from zero."""
+        return int(round_half_away(self.width)), int(round_half_away(self.height))
+
+    @property
+    def viewport(self) -> tuple[int, int]:
+        """Pixels drawn, from the bottom-left corner: each side truncated."""
+        return int(self.width), int(self.height)
 
 
 # ---------------------------------------------------------------------------------------------

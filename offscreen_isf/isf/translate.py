@@ -32,7 +32,8 @@ Conventions for the renderer (docs/semantics.md, "GLSL translation")
   *input* ``NAME``             per type  event/bool → ``bool`` (upload with glUniform1i),
                                          long → ``int``, float → ``float``,
                                          point2D → ``vec2``, color → ``vec4``,
-                                         image/audio/audioFFT → ``sampler2D``
+                                         image/audio/audioFFT → ``sampler2D``,
+                                         cube → ``samplerCube`` (+ ``_NAME_imgSize`` only)
   ``_NAME_imgRect``            vec4      per sampler: sub-rect in normalised texture coords,
                                          (0, 0, 1, 1) for a whole GL_TEXTURE_2D
   ``_NAME_imgSize``            vec2      per sampler: image size in pixels
@@ -58,6 +59,9 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
   at texel centres), valid because the renderer binds whole textures whose size is imgSize.
 * ``IMG_THIS_NORM_PIXEL(img)`` ≡ ``IMG_NORM_PIXEL(img, isf_FragNormCoord)``.
 * ``IMG_SIZE(img)`` → ``(_img_imgSize.xy)``.
+* On a cube map (``samplerCube``): ``IMG_NORM_PIXEL(cube, dir[, bias])`` and
+  ``IMG_PIXEL(cube, dir[, bias])`` → ``texture(cube, dir[, bias])`` (a lookup by direction);
+  ``IMG_SIZE`` is the face size; IMG_THIS_* is a :class:`CompileError`.
   Arguments are split with a balanced-bracket lexer (calls nest; commas inside ``()[]{}``
   don't split).  Wrong arity, an unknown image name, or IMG_THIS_* in a vertex shader is a
   :class:`CompileError` naming the ``.fs``/``.vs`` line.  The helper functions are emitted only
@@ -483,8 +487,9 @@ def _normalize_newlines(text: str) -> str:
 
 class _Rewriter:
     def __init__(self, text: str, stage: str, file: str, line_offset: int,
-                 images: frozenset[str]) -> None:
+                 images: frozenset[str], cubes: frozenset[str] = frozenset()) -> None:
         self.text = text
+        self.cubes = cubes   # the samplerCube names among ``images``
         self.toks = tokenize(text)
         self.stage = stage
         self.file = file
@@ -576,7 +581,9 @@ class _Rewriter:
         lo0, hi0 = args[0]
         dropped = "".join(tok.text for tok in toks[i + 1:j] + toks[lo0:hi0]
                           if tok.kind in ("comment", "nl"))
-        if helper is None:  # IMG_SIZE
+        if img in self.cubes:
+            repl = self.cube_lookup(name_tok, name, img, texts)
+        elif helper is None:  # IMG_SIZE
             repl = f"(_{img}_imgSize.xy)"
         else:
             rest = texts[1:] if implicit is None else ([implicit] if implicit else [])
@@ -584,6 +591,19 @@ class _Rewriter:
             repl = (f"{helper}({img}, _{img}_imgRect, _{img}_imgSize, _{img}_flip"
                     + "".join(", " + a for a in rest) + ")")
         return repl + dropped, close + 1
+
+
+    def cube_lookup(self, tok: Token, name: str, img: str, texts: list[str]) -> str:
+        """IMG_* on a cube map (docs/semantics.md, "Imported images and paths"): a lookup by
+        direction, ``texture(cube, dir[, bias])``, for IMG_NORM_PIXEL and IMG_PIXEL alike (a
+        direction has no pixel units); IMG_SIZE is the face size."""
+        if name == "IMG_SIZE":
+            return f"(_{img}_imgSize.xy)"
+        if name not in ("IMG_PIXEL", "IMG_NORM_PIXEL"):
+            raise self.fail(tok, f"{name}: {img!r} is a cube map, which has no pixel under the "
+                                 f"fragment; use IMG_NORM_PIXEL({img}, direction) or "
+                                 f"textureCube({img}, direction)")
+        return f"texture({img}, " + ", ".join(texts[1:]) + ")"
 
 
 def _skip_ws(toks: list[Token], i: int) -> int:
@@ -603,7 +623,14 @@ def _strip_comments(text: str) -> str:
 def _uniforms(doc: Document) -> list[UniformDecl]:
     out = [UniformDecl(n, t, "builtin") for n, t in _BUILTIN_UNIFORMS]
 
+    cubes = doc.cube_names()
+
     def image(name: str, role: str) -> None:
+        if name in cubes:   # a cube map has a size uniform only (as VVISF-GL declares it)
+            out.append(UniformDecl(name, "samplerCube", role, name))
+            out.extend(UniformDecl(fmt.format(name), t, r, name) for fmt, t, r in _IMAGE_AUX
+                       if r == "image_size")
+            return
         out.append(UniformDecl(name, "sampler2D", role, name))
         out.extend(UniformDecl(fmt.format(name), t, r, name) for fmt, t, r in _IMAGE_AUX)
 
@@ -655,17 +682,19 @@ def translate(doc: Document, *, glsl_version: int = GLSL_VERSION, flip_y: bool =
     misuse.
     """
     images = frozenset(doc.image_names())
+    cubes = doc.cube_names()
     fs_name = doc.name
     fr = _Rewriter(_normalize_newlines(doc.fragment_source), "fragment", fs_name,
-                   doc.body_line_offset, images)
+                   doc.body_line_offset, images, cubes)
     fs_text = fr.run()
     if doc.vertex_source is not None:
         vs_file: str | None = str(doc.vertex_path) if doc.vertex_path is not None else "<vertex>"
         vs_src = _normalize_newlines(doc.vertex_source).removeprefix("\ufeff")
-        vr = _Rewriter(vs_src, "vertex", str(vs_file), 0, images)
+        vr = _Rewriter(vs_src, "vertex", str(vs_file), 0, images, cubes)
     else:
         vs_file, vs_src = None, ""
-        vr = _Rewriter(_DEFAULT_VERTEX_BODY, "vertex", "<default vertex shader>", 0, images)
+        vr = _Rewriter(_DEFAULT_VERTEX_BODY, "vertex", "<default vertex shader>", 0, images,
+                       cubes)
     vs_text = vr.run()
     parts = _Parts(tuple(_uniforms(doc)), fs_text, frozenset(fr.helpers), fs_name,
                    doc.body_line_offset, vs_text, frozenset(vr.helpers), vs_file)

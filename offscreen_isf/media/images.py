@@ -16,7 +16,10 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["to_rgba", "load_image"]
+__all__ = ["to_rgba", "load_image", "to_cube_faces", "CUBE_FACE_NAMES"]
+
+#: the faces of a cube map in the order they are given (GL_TEXTURE_CUBE_MAP_POSITIVE_X + i)
+CUBE_FACE_NAMES = ("+X", "-X", "+Y", "-Y", "+Z", "-Z")
 
 
 def load_image(path: str | os.PathLike[str], *, what: str = "image") -> np.ndarray:
@@ -93,3 +96,31 @@ def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False,
         if arr.shape[2] == 3:
             out[..., 3] = opaque
     return out
+
+
+def to_cube_faces(faces: Any, *, what: str = "cube") -> np.ndarray:
+    """Six face images (paths, PIL images or arrays, as :func:`to_rgba` takes them) in the
+    order +X, -X, +Y, -Y, +Z, -Z, as one C-contiguous (6, S, S, 4) array, each face **top row
+    first** (as the file stores it: a cube face is uploaded unflipped, its top row at t = 0).
+
+    Every face must be square and of the same size (InputError naming the face otherwise).
+    uint8 faces stay uint8; if any face is float, all become float32 (uint8 / 255).
+    """
+    if isinstance(faces, (str, bytes, os.PathLike)) or not hasattr(faces, "__len__"):
+        raise InputError(f"{what}: expected a sequence of 6 face images "
+                         f"({', '.join(CUBE_FACE_NAMES)}), got {type(faces).__name__}")
+    if len(faces) != len(CUBE_FACE_NAMES):
+        raise InputError(f"{what}: a cube map needs 6 face images ({', '.join(CUBE_FACE_NAMES)}), "
+                         f"got {len(faces)}")
+    arrays = [to_rgba(f, what=f"{what} face {n}") for f, n in zip(faces, CUBE_FACE_NAMES, strict=True)]
+    size = arrays[0].shape[:2]
+    for arr, n in zip(arrays, CUBE_FACE_NAMES, strict=True):
+        h, w = arr.shape[:2]
+        if h != w:
+            raise InputError(f"{what} face {n}: cube faces must be square, got {w}x{h}")
+        if (h, w) != size:
+            raise InputError(f"{what} face {n}: every face must have the size of face +X "
+                             f"({size[1]}x{size[0]}), got {w}x{h}")
+    if any(a.dtype != np.uint8 for a in arrays):
+        arrays = [a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a for a in arrays]
+    return np.ascontiguousarray(np.stack(arrays))
