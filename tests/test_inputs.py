@@ -25,11 +25,12 @@ def parse(entry: dict, strict: bool = False):
 
 
 def test_table_covers_spec_types() -> None:
-    """The nine v2 input types and their GLSL uniform types."""
+    """The nine v2 input types, VVISF-GL's cube, and their GLSL uniform types."""
     assert {n: t.glsl for n, t in INPUT_TYPES.items()} == {
         "event": "bool", "bool": "bool", "long": "int", "float": "float", "point2D": "vec2",
-        "color": "vec4", "image": "sampler2D", "audio": "sampler2D", "audioFFT": "sampler2D"}
-    assert IMAGE_LIKE_TYPES == {"image", "audio", "audioFFT"}
+        "color": "vec4", "image": "sampler2D", "audio": "sampler2D", "audioFFT": "sampler2D",
+        "cube": "samplerCube"}
+    assert IMAGE_LIKE_TYPES == {"image", "audio", "audioFFT", "cube"}
     assert SIZE_VARIABLE_TYPES == {"event", "bool", "long", "float"}
 
 
