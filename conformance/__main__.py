@@ -27,8 +27,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--backend", default=None, help="osmesa / egl (default: OFFSCREEN_ISF_BACKEND, then platform)")
     ap.add_argument("--corpus", nargs="?", const=str(corpus_mode.CORPUS), default=None, metavar="DIR",
                     help=f"also compare the corpus (default DIR: {corpus_mode.CORPUS})")
-    ap.add_argument("--references", default=str(corpus_mode.REFERENCES), metavar="DIR",
-                    help="reference images and conditions.json")
+    ap.add_argument("--references", default=str(corpus_mode.REFERENCE_ROOT), metavar="DIR",
+                    help="a reference set (images + conditions.json) or a folder of them "
+                         "(default: every set in %(default)s)")
+    ap.add_argument("--reference-set", default="", metavar="NAME",
+                    help="compare only against the reference set of this name")
     ap.add_argument("--no-cases", action="store_true", help="skip the own cases")
     ap.add_argument("--filter", default="", help="only cases / shaders whose name contains this text")
     ap.add_argument("--out", default=None, help="report folder (default: out/conformance/<backend>)")
@@ -40,6 +43,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="render the corpus with Renderer(draw_flipped=True), the opt-in fast readback "
                          "that is not bit-exact, to count what it changes")
     return ap.parse_args(argv)
+
+
+def _reference_sets(args: argparse.Namespace, log: Any) -> list[Path]:
+    """The reference sets to compare against; none (with a note) when the default folder is
+    absent, SystemExit when a named folder or set is missing."""
+    root = Path(args.references)
+    try:
+        sets = corpus_mode.reference_sets(root, args.reference_set)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    if not sets:
+        if args.references != str(corpus_mode.REFERENCE_ROOT):
+            raise SystemExit(f"--references {args.references}: no conditions.json there or below")
+        log(f"corpus skipped: no references at {args.references}")
+    return sets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,23 +86,23 @@ def main(argv: list[str] | None = None) -> int:
             cases = [r.as_dict() for r in results]
             ok &= not summary["cases"]["failing"]
         corpus_dir = Path(args.corpus) if args.corpus else None
-        if corpus_dir is not None and not (Path(args.references) / "conditions.json").is_file():
-            if args.references == str(corpus_mode.REFERENCES):
-                log(f"corpus skipped: no references at {args.references}")
-                corpus_dir = None
-            else:
-                raise SystemExit(f"--references {args.references}: no conditions.json there")
-        if corpus_dir is not None:
+        sets = _reference_sets(args, log) if corpus_dir is not None else []
+        if corpus_dir is not None and sets:
             def sink_for(res: corpus_mode.ShaderResult) -> ImageWriter | None:
                 keep = args.images == "all" or (args.images == "failing" and res.status != "pass")
                 return writer if keep else None
 
-            results_c, skipped, known = corpus_mode.run_corpus(
-                ctx, corpus_dir, Path(args.references), args.filter, sink_for, log, args.draw_flipped)
-            summary["corpus"] = corpus_mode.summarise(results_c, skipped, known)
-            shaders = [r.as_dict() for r in results_c]
-            ok &= (summary["corpus"]["pass_rate"] >= args.min_pass_rate
-                   and not summary["corpus"]["unexplained"])
+            per_set: dict[str, dict[str, Any]] = {}
+            for ref in sets:
+                results_c, skipped_c, known_c = corpus_mode.run_corpus(
+                    ctx, corpus_dir, ref, args.filter, sink_for, log, args.draw_flipped)
+                per_set[ref.name] = corpus_mode.summarise(results_c, skipped_c, known_c)
+                shaders += [r.as_dict() for r in results_c]
+                skipped.update({f"{ref.name}: {k}": v for k, v in skipped_c.items()})
+                known.update(known_c)
+            summary["corpus"] = corpus_mode.combine(per_set)
+            ok &= all(s["pass_rate"] >= args.min_pass_rate and not s["unexplained"]
+                      for s in per_set.values())
     summary["ok"] = bool(ok)
     html_path, json_path = write_report(out, summary, cases, shaders, skipped, known)
     log(f"report: {html_path}  summary: {json_path}")

@@ -1,5 +1,8 @@
-"""Corpus mode: render every comparable corpus shader under the references' conditions and
-compare each frame with VVISF-GL's image.
+"""Corpus mode: render every comparable corpus shader under each reference set's conditions
+and compare each frame with VVISF-GL's image.
+
+Every folder under ``shared/isf-references/`` holding a ``conditions.json`` is a reference
+set (:func:`reference_sets`); each is compared on its own and counted on its own.
 
 Conditions come from ``<references>/conditions.json`` (size, the TIME sequence rendered in
 one renderer so FRAMEINDEX / TIMEDELTA / persistent buffers carry over, DATE, the test
@@ -33,7 +36,9 @@ from .oracle import CORPUS_PIXEL_SHARE, CORPUS_TOLERANCE, metrics
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "isf-corpus"
-REFERENCES = SHARED / "isf-references" / "vvisf-gl-256x144"
+REFERENCE_ROOT = SHARED / "isf-references"
+#: one reference set, for callers that name a single set
+REFERENCES = REFERENCE_ROOT / "vvisf-gl-256x144"
 KNOWN_DIFFERENCES = Path(__file__).resolve().parent / "known-differences.json"
 
 #: callback(shader, frame index, reference, ours) -> {"reference": path, ...} written images
@@ -46,6 +51,7 @@ class ShaderResult:
 
     shader: str
     status: str          # pass, mismatch, error, known (explained in known-differences)
+    reference_set: str = ""
     frames: list[dict[str, Any]] = field(default_factory=list)
     max_abs: int = 0
     detail: str = ""
@@ -54,19 +60,43 @@ class ShaderResult:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly."""
-        return {"shader": self.shader, "status": self.status, "frames": self.frames,
+        return {"shader": self.shader, "reference_set": self.reference_set, "status": self.status,
+                "frames": self.frames,
                 "max_abs": self.max_abs, "detail": self.detail, "seconds": self.seconds,
                 "known": self.known}
 
 
 def load_known_differences(path: Path = KNOWN_DIFFERENCES) -> dict[str, dict[str, Any]]:
-    """The ``corpus`` table of known-differences.json; every entry must give a reason and evidence."""
+    """The ``corpus`` table of known-differences.json; every entry must give a reason and
+    evidence, and may name the reference ``sets`` it applies to (default: all)."""
     table = json.loads(path.read_text())["corpus"]
     for shader, entry in table.items():
         for key in ("expect", "reason", "evidence"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ValueError(f"known-differences: {shader!r} lacks {key!r}")
+        sets = entry.get("sets")
+        if sets is not None and not (isinstance(sets, list) and all(isinstance(x, str) for x in sets)):
+            raise ValueError(f"known-differences: {shader!r}: 'sets' must be a list of set names")
     return table
+
+
+def known_for(table: dict[str, dict[str, Any]], reference_set: str) -> dict[str, dict[str, Any]]:
+    """The entries of ``table`` that apply to ``reference_set``."""
+    return {k: v for k, v in table.items() if v.get("sets") is None or reference_set in v["sets"]}
+
+
+def reference_sets(root: Path = REFERENCE_ROOT, only: str = "") -> list[Path]:
+    """The reference sets under ``root`` (folders with a conditions.json), sorted by name;
+    ``root`` itself when it is one.  ``only``: just the set of that name (ValueError if none)."""
+    if (root / "conditions.json").is_file():
+        found = [root]
+    else:
+        found = sorted(p.parent for p in root.glob("*/conditions.json")) if root.is_dir() else []
+    if only:
+        found = [p for p in found if p.name == only]
+        if not found:
+            raise ValueError(f"no reference set {only!r} under {root}")
+    return found
 
 
 def comparable_shaders(references: Path) -> tuple[list[str], dict[str, str], dict[str, Any]]:
@@ -93,7 +123,7 @@ def run_shader(rel: str, corpus: Path, references: Path, conditions: dict[str, A
     """
     t0 = time.perf_counter()
     size = (int(conditions["size"]["width"]), int(conditions["size"]["height"]))
-    result = ShaderResult(rel, "pass", known=known)
+    result = ShaderResult(rel, "pass", references.name, known=known)
     frames_seen: list[tuple[np.ndarray, np.ndarray]] = []
     try:
         with oi.Renderer(corpus / rel, size, context=context, draw_flipped=draw_flipped) as r:
@@ -121,7 +151,7 @@ def run_shader(rel: str, corpus: Path, references: Path, conditions: dict[str, A
     sink = sink_for(result) if sink_for is not None else None
     if sink is not None:
         for k, (ref, ours) in enumerate(frames_seen):
-            result.frames[k]["images"] = sink(rel, k, ref, ours)
+            result.frames[k]["images"] = sink(f"{references.name}/{rel}", k, ref, ours)
     result.seconds = round(time.perf_counter() - t0, 3)
     return result
 
@@ -133,11 +163,12 @@ def run_corpus(context: oi.Context, corpus: Path = CORPUS, references: Path = RE
     """Run corpus mode.  ``sink_for(result_so_far)`` picks where frame images go (or None);
     ``draw_flipped`` measures the opt-in ``Renderer(draw_flipped=True)`` against the references.
 
-    Returns (results, skipped shaders with reasons, the known-differences table).
+    Returns (results, skipped shaders with reasons, the known-differences entries that apply
+    to this reference set).
     """
     shaders, skipped, conditions = comparable_shaders(references)
     image_inputs = json.loads((references / "image-inputs.json").read_text())
-    known = load_known_differences()
+    known = known_for(load_known_differences(), references.name)
     results: list[ShaderResult] = []
     selected = [s for s in shaders if text_filter in s]
     for i, rel in enumerate(selected, 1):
@@ -146,7 +177,7 @@ def run_corpus(context: oi.Context, corpus: Path = CORPUS, references: Path = RE
         results.append(res)
         if progress and res.status != "pass":
             worst = [f["within"] for f in res.frames]
-            progress(f"[{i}/{len(selected)}] {res.status:8} {rel} within {worst} max {res.max_abs} {res.detail[:300]}")
+            progress(f"[{references.name} {i}/{len(selected)}] {res.status:8} {rel} within {worst} max {res.max_abs} {res.detail[:300]}")
         if context.state is oi.State.LOST:
             context.reinitialize()
     return results, skipped, known
@@ -166,3 +197,16 @@ def summarise(results: list[ShaderResult], skipped: dict[str, str],
             "mismatch": sum(r.status == "mismatch" for r in results),
             "errors": sum(r.status == "error" for r in results),
             "skipped": len(skipped), "unexplained": unexplained, "stale_known_differences": stale}
+
+
+def combine(per_set: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The corpus summary over several reference sets: totals, the pass rate over all of
+    them, unexplained failures and stale entries as ``"set: shader"``, and ``sets`` (each
+    set's own :func:`summarise`)."""
+    keys = ("comparable", "passed", "known", "mismatch", "errors", "skipped")
+    total = {k: sum(s[k] for s in per_set.values()) for k in keys}
+    return {**total, "pass_rate": round(total["passed"] / max(1, total["comparable"]), 4),
+            "unexplained": [f"{name}: {x}" for name, s in per_set.items() for x in s["unexplained"]],
+            "stale_known_differences": [f"{name}: {x}" for name, s in per_set.items()
+                                        for x in s["stale_known_differences"]],
+            "sets": per_set}

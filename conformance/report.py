@@ -59,10 +59,10 @@ def summary_line(summary: dict[str, Any]) -> str:
                      + (f", {st.get('xfail', 0)} xfail" if st.get("xfail") else "")
                      + (f", FAILING {','.join(cases['failing'])}" if cases["failing"] else ""))
     corpus = summary.get("corpus")
-    if corpus:
-        parts.append(f"corpus {corpus['passed']}/{corpus['comparable']} pass ({corpus['pass_rate']:.2%}), "
-                     f"{corpus['known']} known, {len(corpus['unexplained'])} unexplained, "
-                     f"{corpus['skipped']} not comparable")
+    for name, c in (corpus or {}).get("sets", {}).items():
+        parts.append(f"corpus {name} {c['passed']}/{c['comparable']} pass ({c['pass_rate']:.2%}), "
+                     f"{c['known']} known, {len(c['unexplained'])} unexplained, "
+                     f"{c['skipped']} not comparable")
     parts.append("OK" if summary["ok"] else "FAILED")
     return " | ".join(parts)
 
@@ -102,12 +102,13 @@ def write_report(out: Path, summary: dict[str, Any], cases: list[dict[str, Any]]
                     f'<br><small>{html.escape(c["rule"])}</small></td><td>{c["status"]}</td>'
                     f'<td>{_frames_html(c["frames"], "oracle")}<small>{html.escape(note)}</small></td></tr>')
     crow = []
-    for r in sorted(corpus, key=lambda r: (r["status"] == "pass", r["shader"])):
+    for r in sorted(corpus, key=lambda r: (r["status"] == "pass", r["shader"], r.get("reference_set", ""))):
         cls = _STATUS_CLASS.get(r["status"], "bad")
         note = r["detail"]
         if r.get("known"):
             note = f"known difference: {r['known']['reason']} Evidence: {r['known']['evidence']}"
-        crow.append(f'<tr class="{cls}"><td>{html.escape(r["shader"])}</td><td>{r["status"]}</td>'
+        crow.append(f'<tr class="{cls}"><td>{html.escape(r["shader"])}<br>'
+                    f'<small>{html.escape(r.get("reference_set", ""))}</small></td><td>{r["status"]}</td>'
                     f'<td>{_frames_html(r["frames"], "VVISF-GL")}<small>{html.escape(note)}</small></td></tr>')
     skipped_html = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in skipped.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>offscreen-isf conformance</title>
