@@ -138,15 +138,15 @@ def test_img_pixel_norm_pixel_size_on_a_different_sized_image(shared_ctx) -> Non
     assert (img == img[0, 0]).all()
 
 
-def test_img_this_pixel_is_one_to_one_on_a_larger_image(shared_ctx) -> None:
-    """IMG_THIS_PIXEL(img) = IMG_PIXEL(img, gl_FragCoord.xy), whatever the image size."""
+def test_img_this_pixel_collapses_on_a_much_larger_image(shared_ctx) -> None:
+    """IMG_THIS_PIXEL samples at isf_FragNormCoord * round(RENDERSIZE / imgSize): an image
+    over twice the pass size gives a factor 0, so every pixel reads the bottom-left texel."""
     rng = np.random.default_rng(3)
     image = rng.integers(0, 256, (10, 12, 4), dtype=np.uint8)
     with oi.Renderer(PASS_THROUGH, (5, 4), context=shared_ctx) as r:
         r.set_inputs(inputImage=image)
         img = r.render()
-    # Output pixel (i, j from bottom) reads image texel (i, j from bottom) = bottom-left corner.
-    np.testing.assert_array_equal(img, image[-4:, :5])
+    np.testing.assert_array_equal(img, np.broadcast_to(image[-1, 0], img.shape))
 
 
 INPUT_TYPES_SRC = isf({"INPUTS": [
@@ -264,14 +264,15 @@ def test_persistent_resize_keeps_contents_stretched(shared_ctx) -> None:
 
 
 def test_pass_size_expressions_and_rendersize(shared_ctx) -> None:
-    src = isf({"PASSES": [{"TARGET": "small", "WIDTH": "floor($WIDTH/3)", "HEIGHT": "$HEIGHT/2"}, {}]}, """
+    src = isf({"PASSES": [{"TARGET": "small", "WIDTH": "floor($WIDTH/3)", "HEIGHT": "$HEIGHT/4"}, {}]}, """
     void main() {
         if (PASSINDEX == 0) gl_FragColor = vec4(RENDERSIZE / 255.0, 0.0, 1.0);
-        else gl_FragColor = vec4(IMG_SIZE(small) / 255.0, RENDERSIZE / 255.0);
+        else gl_FragColor = vec4(IMG_SIZE(small).x / 255.0, fract(IMG_SIZE(small).y), RENDERSIZE / 255.0);
     }""")
     with oi.Renderer(src, (10, 5), context=shared_ctx) as r:
         img = r.render()
-    np.testing.assert_array_equal(img[0, 0], [3, 3, 10, 5])   # round(2.5) = 3 (half away from zero)
+    # IMG_SIZE keeps the unrounded 1.25 (fract 0.25 -> 64); the texture is round(1.25) = 1 row
+    np.testing.assert_array_equal(img[0, 0], [3, 64, 10, 5])
 
 
 def test_imported_image(tmp_path) -> None:

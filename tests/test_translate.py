@@ -98,7 +98,7 @@ def _expected_macro(kind: str, img: str, args: list[str]) -> str:
     if kind == "IMG_SIZE":
         return f"(_{img}_imgSize.xy)"
     if kind == "IMG_THIS_PIXEL":
-        return f"ISF_THIS_PIXEL({pre})"   # = IMG_PIXEL(img, gl_FragCoord.xy), by texelFetch
+        return f"ISF_THIS_PIXEL({pre})"   # the rounded-corner mapping (texelFetch when 1:1)
     if kind == "IMG_THIS_NORM_PIXEL":
         return f"VVSAMPLER_2DBYNORM({pre}, isf_FragNormCoord)"
     helper = "VVSAMPLER_2DBYPIXEL" if kind == "IMG_PIXEL" else "VVSAMPLER_2DBYNORM"
