@@ -108,18 +108,25 @@ SHADERS: dict[str, tuple[str, str, str, str]] = {
               " + IMG_NORM_PIXEL(other, isf_FragNormCoord) * 0.5;"),
     "imported": ("[]", "[{}]", ', "IMPORTED": {"tex": {"PATH": "tex.png"}}',
                  "gl_FragColor = IMG_NORM_PIXEL(tex, isf_FragNormCoord);"),
+    "cube": ('[{"NAME": "sky", "TYPE": "cube"}]', "[{}]",
+             ', "IMPORTED": {"env": {"TYPE": "cube", "PATH": ["face.png", "face.png", "face.png", '
+             '"face.png", "face.png", "face.png"]}}',
+             "vec3 d = vec3(isf_FragNormCoord * 2.0 - 1.0, 1.0);"
+             " gl_FragColor = IMG_NORM_PIXEL(env, d) + textureCube(sky, d) * 0.5;"),
 }
 SIZE = (16, 12)
 
 
 def shader_file(folder: Path, name: str) -> Path:
-    """Write shader ``name`` (and the PNG an IMPORTED shader needs) into ``folder``."""
+    """Write shader ``name`` (and the PNGs its IMPORTED images need) into ``folder``."""
     inputs, passes, extra, body = SHADERS[name]
     path = folder / f"{name}.fs"
     path.write_text(HEADER.format(inputs=inputs, passes=passes, extra=extra)
                     + "void main() {\n    " + body + "\n}\n")
     if name == "imported":
         oi.write_png(folder / "tex.png", np.full((5, 7, 4), 200, np.uint8))
+    elif name == "cube":   # cube faces are square
+        oi.write_png(folder / "face.png", np.full((6, 6, 4), 200, np.uint8))
     return path
 
 
@@ -138,6 +145,16 @@ def exercise(renderer: oi.Renderer) -> None:
         renderer.set_inputs(src=pixels(6, 2, 40), other=None)   # new size; unset (texture stale)
         renderer.render(0.3)
         renderer.set_inputs(other=pixels(2, 2, 50))
+    if "sky" in renderer.document.image_names():   # a cube input: set, refill, resize, unset
+        renderer.set_inputs(sky=[pixels(4, 4, 10)] * 6)
+        renderer.render(0.1)
+        renderer.set_inputs(sky=[pixels(4, 4, 20)] * 6)
+        renderer.render(0.2)
+        renderer.set_inputs(sky=[pixels(3, 3, 30)] * 6)
+        renderer.render(0.3)
+        renderer.set_inputs(sky=None)
+        renderer.render(0.35)
+        renderer.set_inputs(sky=[pixels(2, 2, 40)] * 6)
     frames = list(renderer.render_frames([0.4, 0.5, 0.6], pipeline=True))   # readback PBOs
     assert len(frames) == 3
 
@@ -263,7 +280,7 @@ def test_several_renderers_alive_released_in_any_order(ctx: oi.Context, check: L
         alive = check.snapshot()
         renderers[name] = (renderer, owned(alive, before))
     check.agrees(check.snapshot(), "all alive")
-    for name in ["persistent", "single", "imported", "float", "image", "multipass"]:
+    for name in ["persistent", "single", "imported", "float", "cube", "image", "multipass"]:
         renderer, mine = renderers.pop(name)
         renderer.render(1.0)   # the released one drew last: its program is current
         renderer.release()
@@ -282,7 +299,9 @@ def test_reinitialize_registry_matches_driver(ctx: oi.Context, check: LeakCheck,
     renderer released after reinitialize leaves nothing."""
     renderer = oi.Renderer(shader_file(tmp_path, "persistent"), SIZE, context=ctx)
     imported = oi.Renderer(shader_file(tmp_path, "imported"), SIZE, context=ctx)
+    cube = oi.Renderer(shader_file(tmp_path, "cube"), SIZE, context=ctx)
     exercise(renderer)
+    exercise(cube)
     imported.render(0.0)
     check.agrees(check.snapshot(), "before reinitialize")
     for round_ in range(2):
@@ -291,9 +310,11 @@ def test_reinitialize_registry_matches_driver(ctx: oi.Context, check: LeakCheck,
         assert not fresh.registry, fresh.registry
         check.agrees(fresh, f"reinitialize {round_}: before any render")
         exercise(renderer)
+        exercise(cube)
         imported.render(1.0)
         check.agrees(check.snapshot(), f"reinitialize {round_}: rendered")
     baseline = fresh
+    cube.release()
     imported.release()
     renderer.release()
     ctx.pool.cleanup()
