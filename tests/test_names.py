@@ -18,9 +18,10 @@ def _shader(header: dict[str, object]) -> str:
 
 
 @pytest.mark.parametrize("name", ["isf_FlipY", "isf_FragNormCoord", "isf_main", "ISF_THIS_PIXEL",
-                                  "VVSAMPLER_2DBYNORM", "texture2D", "vv_FragNormCoord",
+                                  "VVSAMPLER_2DBYNORM", "vv_FragNormCoord",
                                   "_img_imgSize", "_a_flip", "_x_imgRect", "float", "uniform",
-                                  "texture", "TIME", "gl_Anything", "half", "sample"])
+                                  "TIME", "gl_Anything", "isf_n_sample", "main", "highp",
+                                  "IMG_PIXEL"])
 @pytest.mark.parametrize("where", ["INPUTS", "TARGET", "IMPORTED", "PERSISTENT_BUFFERS"])
 def test_reserved_names_are_refused_for_every_header_entry(name: str, where: str) -> None:
     header: dict[str, object] = {
@@ -84,4 +85,27 @@ def test_every_rewritten_identifier_is_reserved() -> None:
 
     rewritten = set(tr._RENAMES["fragment"]) | set(tr._RENAMES["vertex"]) | set(tr.IMG_MACROS)
     assert rewritten <= names.RENAMED_NAMES, rewritten - names.RENAMED_NAMES
-    assert names.RENAMED_NAMES <= names.RESERVED_NAMES
+    # each is refused as a header name, or renamed with the header entry (function names)
+    assert names.RENAMED_NAMES <= names.RESERVED_NAMES | names.RENAMED_HEADER_NAMES
+    assert not names.RESERVED_NAMES & names.RENAMED_HEADER_NAMES
+
+
+@pytest.mark.parametrize("name", ["texture2D", "texture", "half", "sample", "filter", "default",
+                                  "smooth", "input", "switch", "clamp", "dFdy", "uint"])
+@pytest.mark.parametrize("where", ["INPUTS", "TARGET", "IMPORTED", "PERSISTENT_BUFFERS"])
+def test_reserved_glsl_words_are_renamed_not_refused(name: str, where: str) -> None:
+    """A word the compiled GLSL reserves but the author's GLSL did not names a header entry:
+    the public name stays, the GLSL identifier (and its per-image uniforms) is renamed."""
+    header: dict[str, object] = {
+        "INPUTS": {"INPUTS": [{"NAME": name, "TYPE": "image"}]},
+        "TARGET": {"PASSES": [{"TARGET": name}, {}]},
+        "IMPORTED": {"IMPORTED": {name: {"PATH": "x.png"}}},
+        "PERSISTENT_BUFFERS": {"PERSISTENT_BUFFERS": [name]},
+    }[where]
+    doc = load(_shader(header))
+    assert name in doc.image_names()
+    t = translate(doc)
+    by_key = {u.key: u.name for u in t.uniforms}
+    assert by_key[name] == names.glsl_identifier(name) == names.RENAME_PREFIX + name
+    assert by_key[f"_{name}_imgSize"] == f"_{names.RENAME_PREFIX}{name}_imgSize"
+    assert f"uniform sampler2D {names.RENAME_PREFIX}{name};" in t.fragment

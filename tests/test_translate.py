@@ -314,13 +314,22 @@ def test_compile_log_mapped_to_fs_line(body: str, fmt: str) -> None:
 
 
 def test_compile_log_generated_lines_and_vertex(tmp_path) -> None:
-    """Errors in generated code are labelled as such; vertex errors map to the .vs file."""
+    """Errors located in generated code name the nearest user line and say so (never a
+    generated line); vertex errors map to the .vs file."""
     fs = tmp_path / "s.fs"
     fs.write_text(shader("void main(){}\n"))
     (tmp_path / "s.vs").write_text("// vs line 1\nvoid main() {\n\tisf_vertShaderInit();\n\tbogus;\n}\n")
     t = translate(load(fs))
+    first = next(o for o in t.fragment_map if o is not None)
     mapped = map_compile_log("0:2(1): error: precision?", t, "fragment")
-    assert mapped.startswith("<generated fragment shader>:2: error: precision?")
+    assert mapped.startswith(f"{fs}:{first[1]}: error: precision? (reported in code generated "
+                             "before this line)")
+    last = [o for o in t.fragment_map if o is not None][-1]
+    mapped = map_compile_log(f"0:{len(t.fragment_map)}(1): error: unexpected end of file", t,
+                             "fragment")
+    assert mapped.startswith(f"{fs}:{last[1]}: error: unexpected end of file (reported at the "
+                             "end of the shader)")
+    assert map_compile_log("0:1(1): error: x", t, "vertex").startswith(f"{tmp_path / 's.vs'}:1: ")
     g = _line_of(t.vertex, "bogus;")
     mapped = map_compile_log(f"0:{g}(2): error: `bogus' undeclared", t, "vertex")
     assert mapped.split("\n")[0] == f"{tmp_path / 's.vs'}:4: error: `bogus' undeclared"

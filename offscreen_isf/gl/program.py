@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CompileError
-from ..isf.translate import GLSL_VERSION, Translation, map_compile_log, parse_glsl_version
+from ..isf.translate import GLSL_VERSION, GLSL_VERSIONS, Translation, map_compile_log, parse_glsl_version
 
 if TYPE_CHECKING:
     from .context import Context
@@ -41,17 +41,16 @@ _STAGES = (("vertex", "GL_VERTEX_SHADER"), ("fragment", "GL_FRAGMENT_SHADER"))
 LogMapper = Callable[[str, str], str]
 
 
-def program_glsl_version(ctx: Context) -> int:
-    """The ``#version`` to compile generated ISF sources as on ``ctx``: 400 where the
-    context's GLSL has it (llvmpipe, NVIDIA, macOS 4.1), else 330.
-
-    400 is what the reference host's GL4 path emits, and real shaders rely on GLSL 4.00's
-    implicit int->uint conversions; 330 is the core-safe floor every backend accepts."""
+def program_glsl_version(ctx: Context, wanted: int = GLSL_VERSION) -> int:
+    """The ``#version`` to compile generated ISF sources that ask for ``wanted`` as on
+    ``ctx``: ``wanted`` where the context's GLSL has it, else the highest version of
+    :data:`~offscreen_isf.isf.translate.GLSL_VERSIONS` it has (at least 330, the core-safe
+    floor every backend accepts).  docs/semantics.md, "GLSL translation"."""
     try:
         have = parse_glsl_version(ctx.info.glsl_version) if ctx.info else 0
     except ValueError:   # an unreadable version string: stay at the floor
         have = 0
-    return 400 if have >= 400 else GLSL_VERSION
+    return max([GLSL_VERSION, *(v for v in GLSL_VERSIONS if v <= min(have, wanted))])
 
 
 def _text(log: Any) -> str:
@@ -108,6 +107,13 @@ def build_program(ctx: Context, owner: object, sources: Mapping[str, str], *, wh
     return program
 
 
+def _build_translation(ctx: Context, owner: object, translation: Translation, what: str) -> int:
+    """The linked program of ``translation``'s sources, compile logs mapped to .fs/.vs lines."""
+    return build_program(ctx, owner, {"vertex": translation.vertex, "fragment": translation.fragment},
+                         what=what, attributes={"isf_position": 0},
+                         log_mapper=lambda log, stage: map_compile_log(log, translation, stage))
+
+
 class Program:
     """A linked program, its uniform locations (by name) and the last value set of each.
 
@@ -116,24 +122,49 @@ class Program:
     location -1 and are skipped.  Valid for one context generation.
     """
 
-    def __init__(self, ctx: Context, name: int, uniform_types: Mapping[str, str]) -> None:
+    def __init__(self, ctx: Context, name: int, uniform_types: Mapping[str, str],
+                 glsl_names: Mapping[str, str] | None = None) -> None:
         gl = ctx.gl
         self.ctx = ctx
         self.name = name
         self.generation = ctx.generation
         self.types = dict(uniform_types)
-        self.locations = {u: int(gl.glGetUniformLocation(name, u)) for u in self.types}
+        names = glsl_names or {}   # key -> GLSL identifier where the translation renamed it
+        self.locations = {u: int(gl.glGetUniformLocation(name, names.get(u, u))) for u in self.types}
+        #: the translation the program was built from (set by :meth:`from_translation`)
+        self.translation: Translation | None = None
         self._cache: dict[str, tuple[Any, ...]] = {}
 
     @classmethod
     def from_translation(cls, ctx: Context, owner: object, translation: Translation,
                          what: str) -> Program:
         """Build the program of an ISF translation (``isf_position`` at attribute 0; compile
-        logs mapped to the .fs/.vs lines)."""
-        name = build_program(ctx, owner, {"vertex": translation.vertex, "fragment": translation.fragment},
-                             what=what, attributes={"isf_position": 0},
-                             log_mapper=lambda log, stage: map_compile_log(log, translation, stage))
-        return cls(ctx, name, {u.name: u.glsl_type for u in translation.uniforms})
+        logs mapped to the .fs/.vs lines; uniforms keyed by their public names), at the
+        ``#version`` it needs (:func:`program_glsl_version`).
+
+        A translation below GLSL 4.00 that fails to compile is compiled again at 4.00 where
+        the context has it: 4.00 accepts what real shaders rely on and 3.30 refuses (implicit
+        int->uint conversions), which only a compiler can tell.  When both fail, the 4.00
+        error is raised (the more permissive compiler's complaint is the real one).  The
+        program's :attr:`translation` is the one that compiled (docs/semantics.md, "GLSL
+        translation")."""
+        translation = translation.retarget(
+            glsl_version=program_glsl_version(ctx, translation.needed_version))
+        try:
+            name = _build_translation(ctx, owner, translation, what)
+        except CompileError:
+            retry = program_glsl_version(ctx, 400)
+            if translation.glsl_version >= 400 or retry < 400:
+                raise
+            translation = translation.retarget(glsl_version=retry)
+            try:
+                name = _build_translation(ctx, owner, translation, what)
+            except CompileError as again:
+                raise again from None
+        program = cls(ctx, name, {u.key: u.glsl_type for u in translation.uniforms},
+                      {u.key: u.name for u in translation.uniforms})
+        program.translation = translation
+        return program
 
     def assign_units(self, gl: Any, samplers: list[str]) -> None:
         """Bind sampler ``samplers[i]`` to texture unit ``i`` (fixed for the program's life).

@@ -48,7 +48,7 @@ from .framegraph import FrameGraph, date_vector
 from .lifecycle import State
 from .limits import Limits, confine_path
 from .pool import RenderTarget
-from .program import Program, program_glsl_version
+from .program import Program
 from .readback import FrameReadback, PipelinedReadback, output_dtype
 from .targets import Targets
 from .textures import InputTextures
@@ -129,8 +129,7 @@ class Renderer:
             if self._owns_context:
                 self.context.close()
             raise
-        self.translation = self.translation.retarget(glsl_version=program_glsl_version(self.context),
-                                                     flip_y=s.draw_flipped)
+        self.translation = self.translation.retarget(flip_y=s.draw_flipped)   # version: at build
         self.readback = FrameReadback(self.context, s.draw_flipped)
         #: render_frames overlaps readback with drawing (PBOs) by default on hardware renderers
         self.pipeline_readback = self.readback.pipeline_by_default
@@ -199,9 +198,8 @@ class Renderer:
         ctx = self.context
         if self._generation == ctx.generation:
             return
-        self.translation = self.translation.retarget(glsl_version=program_glsl_version(ctx),
-                                                     flip_y=self.draw_flipped)
         self._program = Program.from_translation(ctx, self, self.translation, self.document.name)
+        self.translation = self._program.translation or self.translation   # at the version used
         self.frames.build(gl, self._program)
         self.textures.build(gl)
         self.targets.forget()

@@ -11,7 +11,8 @@ all become GLSL uniforms of the generated shaders, so they share one namespace w
 * GLSL 3.30 keywords and reserved words (:data:`GLSL_KEYWORDS`) and the ``gl_`` prefix.
 
 :func:`reserved_reason` answers "may a header entry be called this?" for the parser
-(:mod:`offscreen_isf.isf.document`); :mod:`offscreen_isf.isf.translate` takes the names it
+(:mod:`offscreen_isf.isf.document`), :func:`glsl_identifier` what it is called in the GLSL
+(words the compiled GLSL reserves but the author's did not are renamed, not refused); :mod:`offscreen_isf.isf.translate` takes the names it
 emits from here, so the two cannot drift apart.
 """
 
@@ -22,7 +23,9 @@ from typing import Final
 
 __all__ = ["BUILTIN_UNIFORMS", "FLIP_UNIFORM", "GENERATED_UNIFORMS", "IMAGE_AUX",
            "image_aux_names", "is_image_aux_name", "GENERATED_NAMES", "RENAMED_NAMES",
-           "GLSL_KEYWORDS", "RESERVED_PREFIXES", "RESERVED_NAMES", "reserved_reason"]
+           "GLSL_KEYWORDS", "AUTHOR_KEYWORDS", "FUNCTION_NAMES", "RENAME_PREFIX",
+           "RENAMED_HEADER_NAMES", "RESERVED_PREFIXES", "RESERVED_NAMES", "reserved_reason",
+           "glsl_identifier"]
 
 #: ISF built-in uniforms -> GLSL type, in declaration order (docs/semantics.md "Built-in
 #: uniforms").  Seconds for TIME / TIMEDELTA; DATE = (year, month 1-12, day 1-31, seconds in
@@ -69,7 +72,7 @@ GENERATED_NAMES: Final[frozenset[str]] = frozenset({
     "isf_FragNormCoord", "isf_FragColor", "isf_position", "isf_vertShaderInit", "isf_main",
     "isf_FragCoord", "isf_FrontFacing", "isf_dFdy", "ISF_FLIP_Y",
     "VVSAMPLER_2DBYPIXEL", "VVSAMPLER_2DBYNORM", "ISF_THIS_PIXEL",
-    "isf_s", "isf_rect", "isf_size", "isf_flip", "isf_loc", "isf_bias", "isf_ts",
+    "isf_s", "isf_rect", "isf_size", "isf_flip", "isf_loc", "isf_bias", "isf_ts", "isf_k",
     "main",
     # GLSL built-in functions the generated code calls: a uniform of that name would hide them
     "texture", "textureProj", "textureLod", "textureProjLod", "textureGrad", "texelFetch",
@@ -86,6 +89,9 @@ RENAMED_NAMES: Final[frozenset[str]] = frozenset({
     "texture2DGradARB",
     "vv_FragNormCoord", "vv_vertShaderInit",
     "gl_FragColor", "gl_FragCoord", "gl_FrontFacing", "varying", "attribute", "main", "dFdy",
+    "texture2DLodEXT", "texture2DProjLodEXT", "textureCubeLodEXT", "texture2DGradEXT",
+    "texture2DProjGradEXT", "textureCubeGradEXT", "shadow2DEXT", "shadow2DProjEXT",
+    "gl_FragDepthEXT",
     # the IMG_* macros are expanded by the translation
     "IMG_PIXEL", "IMG_NORM_PIXEL", "IMG_THIS_PIXEL", "IMG_THIS_NORM_PIXEL", "IMG_SIZE",
 })
@@ -115,31 +121,77 @@ row_major
 sample patch subroutine precise
 """.split())
 
-#: Prefixes no header entry may use: GLSL reserves ``gl_``.
-RESERVED_PREFIXES: Final[tuple[str, ...]] = ("gl_",)
+#: GLSL keywords of the languages ISF files are written in (GLSL 1.10/1.20 and GLSL ES 1.00):
+#: no host accepts them as names, so a header entry called one is a shader bug, not a dialect
+#: difference.  Every other word of :data:`GLSL_KEYWORDS` is renamed (:func:`glsl_identifier`).
+AUTHOR_KEYWORDS: Final[frozenset[str]] = frozenset("""
+attribute const uniform varying break continue do for while if else in out inout float int void
+bool true false discard return mat2 mat3 mat4 vec2 vec3 vec4 ivec2 ivec3 ivec4 bvec2 bvec3 bvec4
+sampler1D sampler2D sampler3D samplerCube sampler1DShadow sampler2DShadow struct invariant
+centroid mat2x2 mat2x3 mat2x4 mat3x2 mat3x3 mat3x4 mat4x2 mat4x3 mat4x4 lowp mediump highp
+precision
+""".split())
 
-#: Every exact name a header entry may not take (the union of the sets above).
+#: GLSL built-in functions the generated code calls or the translation maps user calls to: a
+#: header entry of that name is renamed, and a body use of the name is renamed too unless it
+#: is a call (``texture(...)`` stays the function).  docs/semantics.md, "GLSL translation".
+FUNCTION_NAMES: Final[frozenset[str]] = frozenset({
+    "texture", "textureProj", "textureLod", "textureProjLod", "textureGrad", "textureProjGrad",
+    "texelFetch", "textureSize", "clamp", "dFdy",
+    "texture2D", "texture2DRect", "texture1D", "texture3D", "textureCube", "shadow2D",
+    "texture2DProj", "texture2DRectProj", "texture1DProj", "texture3DProj", "texture2DLod",
+    "texture1DLod", "texture3DLod", "textureCubeLod", "texture2DProjLod", "texture2DGradARB",
+    "texture2DLodEXT", "texture2DProjLodEXT", "textureCubeLodEXT", "texture2DGradEXT",
+    "texture2DProjGradEXT", "textureCubeGradEXT", "shadow2DEXT", "shadow2DProjEXT",
+})
+
+#: Where a renamed name goes: ``sample`` becomes ``isf_n_sample`` (and its per-image uniforms
+#: ``_isf_n_sample_imgSize`` ...).  No header entry may start with it, so renames never collide.
+RENAME_PREFIX: Final = "isf_n_"
+
+#: Prefixes no header entry may use: GLSL reserves ``gl_``; the renames use RENAME_PREFIX.
+RESERVED_PREFIXES: Final[tuple[str, ...]] = ("gl_", RENAME_PREFIX)
+
+#: Names a header entry may take although the compiled GLSL reserves them: the translation
+#: renames them (header declaration and body uses together, see :func:`glsl_identifier`).
+RENAMED_HEADER_NAMES: Final[frozenset[str]] = (
+    (GLSL_KEYWORDS - AUTHOR_KEYWORDS) | FUNCTION_NAMES)
+
+#: Every exact name a header entry may not take: ISF built-ins, generated identifiers, the
+#: words the translation rewrites, and the keywords of the authors' GLSL.
 RESERVED_NAMES: Final[frozenset[str]] = (
-    frozenset(BUILTIN_UNIFORMS) | GENERATED_NAMES | RENAMED_NAMES | GLSL_KEYWORDS)
+    frozenset(BUILTIN_UNIFORMS) | GENERATED_NAMES | RENAMED_NAMES | AUTHOR_KEYWORDS
+) - RENAMED_HEADER_NAMES
 
 _REASONS: Final[tuple[tuple[frozenset[str], str], ...]] = (
     (frozenset(BUILTIN_UNIFORMS), "built-in ISF/GLSL name"),
     (GENERATED_NAMES, "the generated GLSL declares it"),
     (RENAMED_NAMES, "the GLSL translation rewrites it"),
-    (GLSL_KEYWORDS, "GLSL keyword"),
+    (AUTHOR_KEYWORDS, "GLSL keyword"),
 )
 
 
 def reserved_reason(name: str) -> str | None:
     """Why ``name`` may not name an input / IMPORTED image / TARGET, or None when it may.
 
-    The parser words its ParseError as ``"NAME" is reserved (<reason>)``.
+    Names the compiled GLSL reserves but the author's GLSL did not (``sample``, ``filter``,
+    ``texture``, ...) are allowed: :func:`glsl_identifier` renames them.  The parser words its
+    ParseError as ``"NAME" is reserved (<reason>)``.
     """
     if name.startswith(RESERVED_PREFIXES):
-        return "built-in ISF/GLSL name"
+        return ("built-in ISF/GLSL name" if name.startswith("gl_")
+                else f"the GLSL translation renames reserved words to {RENAME_PREFIX}*")
+    if name in RENAMED_HEADER_NAMES:
+        return None
     for names, reason in _REASONS:
         if name in names:
             return reason
     if is_image_aux_name(name):
         return "the generated GLSL declares _NAME_imgRect / _NAME_imgSize / _NAME_flip per image"
     return None
+
+
+def glsl_identifier(name: str) -> str:
+    """The GLSL identifier of header entry ``name``: ``name`` itself, or ``isf_n_<name>`` when
+    the compiled GLSL reserves it (:data:`RENAMED_HEADER_NAMES`).  Public APIs keep ``name``."""
+    return RENAME_PREFIX + name if name in RENAMED_HEADER_NAMES else name

@@ -54,9 +54,9 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
 * ``IMG_PIXEL(img, coord[, bias])`` → ``VVSAMPLER_2DBYPIXEL(img, _img_imgRect, _img_imgSize,
   _img_flip, coord[, bias])``: sample at pixel coords of *img* (divides by the image's size).
 * ``IMG_NORM_PIXEL(img, ncoord[, bias])`` → ``VVSAMPLER_2DBYNORM(…)`` (normalised coords).
-* ``IMG_THIS_PIXEL(img)`` ≡ ``IMG_PIXEL(img, gl_FragCoord.xy)`` (exact 1:1), emitted as
-  ``ISF_THIS_PIXEL(…)``: a clamped ``texelFetch`` (the same texel bilinear filtering returns
-  at texel centres), valid because the renderer binds whole textures whose size is imgSize.
+* ``IMG_THIS_PIXEL(img)`` → ``ISF_THIS_PIXEL(…)``: ``texture(img, isf_FragNormCoord *
+  round(floor(RENDERSIZE) / imgSize))``, the reference host's rounded-corner mapping (1:1 when
+  the ratio rounds to 1 and the texture is the pass's size: then a ``texelFetch``).
 * ``IMG_THIS_NORM_PIXEL(img)`` ≡ ``IMG_NORM_PIXEL(img, isf_FragNormCoord)``.
 * ``IMG_SIZE(img)`` → ``(_img_imgSize.xy)``.
 * On a cube map (``samplerCube``): ``IMG_NORM_PIXEL(cube, dir[, bias])`` and
@@ -86,16 +86,19 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import CompileError
-from .document import Document
-from .names import GENERATED_UNIFORMS, IMAGE_AUX
+from .dialect import Edits, analyse
+from .document import Document, ISFWarning
+from .lexer import Token, skip_trivia, split_call, tokenize
+from .names import GENERATED_UNIFORMS, IMAGE_AUX, glsl_identifier
 
 __all__ = ["Token", "tokenize", "split_call", "Translation", "UniformDecl", "translate",
            "map_compile_log", "parse_glsl_version", "GLSL_VERSION", "GLSL_VERSIONS", "HELPERS",
-           "IMG_MACROS", "FLIP_SWITCH", "FLIP_SWITCH_ON"]
+           "IMG_MACROS", "FLIP_SWITCH", "FLIP_SWITCH_ON", "needed_glsl_version"]
 
 #: The GLSL version the translation targets by default (core-safe on every backend).
 GLSL_VERSION = 330
@@ -120,133 +123,6 @@ def parse_glsl_version(text: str) -> int:
     return int(major) * 100 + int((minor + "0")[:2])   # "4.6" and "4.60" are both 460
 
 # ---------------------------------------------------------------------------------------------
-# lexer
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Token:
-    """A GLSL token.  ``kind``: ws, nl, comment, string, ident, number, punct.
-
-    ``start`` is the offset in the lexed text, ``line`` the 1-based line it starts on.
-    """
-
-    kind: str
-    text: str
-    start: int
-    line: int
-
-
-_IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-_IDENT_CHARS = _IDENT_START | frozenset("0123456789")
-_DIGITS = frozenset("0123456789")
-_SPACE = frozenset(" \t\f\v")
-
-
-def tokenize(src: str) -> list[Token]:
-    """Split GLSL text into tokens; never fails (unterminated comments/strings run to the end
-    of the text / line).  Newlines must be ``\\n`` (see :func:`_normalize_newlines`)."""
-    toks: list[Token] = []
-    i, n, line = 0, len(src), 1
-    while i < n:
-        ch = src[i]
-        start = i
-        if ch == "\n":
-            toks.append(Token("nl", ch, i, line))
-            line += 1
-            i += 1
-            continue
-        if ch in _SPACE or ch == "\r":
-            while i < n and (src[i] in _SPACE or src[i] == "\r"):
-                i += 1
-            toks.append(Token("ws", src[start:i], start, line))
-            continue
-        if ch == "/" and i + 1 < n and src[i + 1] == "/":
-            end = src.find("\n", i)
-            i = n if end < 0 else end
-            toks.append(Token("comment", src[start:i], start, line))
-            continue
-        if ch == "/" and i + 1 < n and src[i + 1] == "*":
-            end = src.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            text = src[start:i]
-            toks.append(Token("comment", text, start, line))
-            line += text.count("\n")
-            continue
-        if ch == '"':
-            i += 1
-            while i < n and src[i] not in '"\n':
-                i += 2 if src[i] == "\\" and i + 1 < n and src[i + 1] != "\n" else 1
-            if i < n and src[i] == '"':
-                i += 1
-            toks.append(Token("string", src[start:i], start, line))
-            continue
-        if ch in _IDENT_START:
-            while i < n and src[i] in _IDENT_CHARS:
-                i += 1
-            toks.append(Token("ident", src[start:i], start, line))
-            continue
-        if ch in _DIGITS or (ch == "." and i + 1 < n and src[i + 1] in _DIGITS):
-            # pp-number: digits, letters, '.', and a sign right after an exponent letter
-            i += 1
-            while i < n:
-                c = src[i]
-                if c in _IDENT_CHARS or c == ".":
-                    i += 1
-                elif c in "+-" and src[i - 1] in "eE" and not src[start:i].lower().startswith("0x"):
-                    i += 1
-                else:
-                    break
-            toks.append(Token("number", src[start:i], start, line))
-            continue
-        toks.append(Token("punct", ch, start, line))
-        i += 1
-    return toks
-
-
-_OPEN = {"(": ")", "[": "]", "{": "}"}
-_CLOSE = frozenset(")]}")
-
-
-def _skip_trivia(toks: list[Token], i: int) -> int:
-    while i < len(toks) and toks[i].kind in ("ws", "nl", "comment"):
-        i += 1
-    return i
-
-
-def split_call(toks: list[Token], open_index: int) -> tuple[list[tuple[int, int]], int]:
-    """Split the argument list whose ``(`` is ``toks[open_index]``.
-
-    Returns ``([(lo, hi), ...], close_index)``: token index ranges of the top-level arguments
-    (commas inside nested ``()``, ``[]``, ``{}`` don't split) and the index of the matching
-    ``)``.  Raises ValueError if the brackets don't balance.  ``f()`` has zero arguments.
-    """
-    assert toks[open_index].text == "("
-    stack: list[str] = [")"]
-    args: list[tuple[int, int]] = []
-    lo = open_index + 1
-    i = lo
-    while i < len(toks):
-        t = toks[i]
-        if t.kind == "punct":
-            if t.text in _OPEN:
-                stack.append(_OPEN[t.text])
-            elif t.text in _CLOSE:
-                if t.text != stack[-1]:
-                    raise ValueError(f"mismatched {t.text!r}")
-                stack.pop()
-                if not stack:
-                    if args or any(x.kind not in ("ws", "nl", "comment") for x in toks[lo:i]):
-                        args.append((lo, i))
-                    return args, i
-            elif t.text == "," and len(stack) == 1:
-                args.append((lo, i))
-                lo = i + 1
-        i += 1
-    raise ValueError("missing ')'")
-
-
-# ---------------------------------------------------------------------------------------------
 # tables
 # ---------------------------------------------------------------------------------------------
 
@@ -268,6 +144,17 @@ _RENAMES_COMMON: dict[str, str] = {
     "textureCubeLod": "textureLod",
     "texture2DProjLod": "textureProjLod",
     "texture2DGradARB": "textureGrad",
+    # GLES extension spellings (their #extension lines are dropped: docs/semantics.md,
+    # "GLSL translation")
+    "texture2DLodEXT": "textureLod",
+    "texture2DProjLodEXT": "textureProjLod",
+    "textureCubeLodEXT": "textureLod",
+    "texture2DGradEXT": "textureGrad",
+    "texture2DProjGradEXT": "textureProjGrad",
+    "textureCubeGradEXT": "textureGrad",
+    "shadow2DEXT": "texture",
+    "shadow2DProjEXT": "textureProj",
+    "gl_FragDepthEXT": "gl_FragDepth",
     "vv_FragNormCoord": "isf_FragNormCoord",  # ISF v1
 }
 #: Upside-down drawing (``isf_FlipY``, compiled in only with FLIP_SWITCH_ON, else these are
@@ -310,15 +197,18 @@ HELPERS: dict[tuple[str, bool], str] = {
         "vec2 isf_loc, float isf_bias) {\n"
         "\treturn texture(isf_s, isf_loc / isf_size, isf_bias);\n"
         "}\n"),
-    # IMG_THIS_PIXEL(img) = IMG_PIXEL(img, gl_FragCoord.xy): for a whole texture whose size
-    # is imgSize -- the only kind the renderer binds (an unwritten or unset image is a 1x1
-    # transparent texture, which reads the same either way) -- that samples exact texel
-    # centres, where bilinear filtering returns the texel itself (clamp-to-edge outside).
-    # One texelFetch gives that value without the filtering cost.
+    # IMG_THIS_PIXEL(img) with the reference host's rounded-corner mapping
+    # (docs/semantics.md, "Image helpers"): the coordinate is isf_FragNormCoord scaled by
+    # k = round(floor(RENDERSIZE) / imgSize), per axis.  When k is 1 and the texture is
+    # exactly the viewport (texels = truncated RENDERSIZE) that lands on texel centres, where
+    # bilinear filtering returns the texel itself: one texelFetch gives the same value
+    # without the filtering cost (the condition is the same for every fragment of a pass).
     ("ISF_THIS_PIXEL", False): (
         "vec4 ISF_THIS_PIXEL(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip) {\n"
-        "\tivec2 isf_ts = textureSize(isf_s, 0);\n"
-        "\treturn texelFetch(isf_s, clamp(ivec2(isf_FragCoord.xy), ivec2(0), isf_ts - 1), 0);\n"
+        "\tvec2 isf_k = floor(floor(RENDERSIZE) / isf_size + 0.5);\n"
+        "\tif (isf_k == vec2(1.0) && textureSize(isf_s, 0) == ivec2(RENDERSIZE))\n"
+        "\t\treturn texelFetch(isf_s, ivec2(isf_FragCoord.xy), 0);\n"
+        "\treturn texture(isf_s, isf_FragNormCoord * isf_k);\n"
         "}\n"),
     ("VVSAMPLER_2DBYNORM", False): (
         "vec4 VVSAMPLER_2DBYNORM(sampler2D isf_s, vec4 isf_rect, vec2 isf_size, bool isf_flip, "
@@ -400,12 +290,22 @@ _STAGES = {"fragment": "fragment", "frag": "fragment", "fs": "fragment",
 @dataclass(frozen=True)
 class UniformDecl:
     """One generated uniform.  ``role``: builtin, input, imported, target, image_rect,
-    image_size, image_flip.  ``owner`` is the input/import/target name it belongs to."""
+    image_size, image_flip.  ``owner`` is the input/import/target name it belongs to.
+
+    ``name`` is the GLSL identifier; :attr:`key` the name the renderer sets it by, which
+    differs only where the translation renamed a reserved word (``sample`` ->
+    ``isf_n_sample``, see docs/semantics.md, "GLSL translation")."""
 
     name: str
     glsl_type: str
     role: str
     owner: str | None = None
+    public: str | None = None   # the key when it differs from ``name``
+
+    @property
+    def key(self) -> str:
+        """The uniform's name in the public API (input / image names as the header wrote them)."""
+        return self.public or self.name
 
 
 #: where a generated line came from: (file name, 1-based line) or None for generated code
@@ -425,6 +325,10 @@ class _Parts:
     vertex_body: str
     vertex_helpers: frozenset[tuple[str, bool]]
     vertex_file: str | None   # None: the generated default vertex shader
+    #: directives hoisted right after ``#version`` (fragment, vertex), with their origins
+    hoisted: tuple[tuple[tuple[Origin, str], ...], tuple[tuple[Origin, str], ...]] = ((), ())
+    #: the lowest #version the shader asks for (:func:`needed_glsl_version`)
+    needed_version: int = GLSL_VERSION
 
 
 @dataclass
@@ -452,6 +356,11 @@ class Translation:
 
     def source(self, stage: str) -> str:
         return self.fragment if _stage(stage) == "fragment" else self.vertex
+
+    @property
+    def needed_version(self) -> int:
+        """The lowest ``#version`` the shader asks for (:func:`needed_glsl_version`)."""
+        return self._parts.needed_version if self._parts is not None else self.glsl_version
 
     def origin(self, stage: str, line: int) -> Origin:
         """(file, line) of generated ``line`` (1-based) of ``stage``; None if generated."""
@@ -487,7 +396,8 @@ def _normalize_newlines(text: str) -> str:
 
 class _Rewriter:
     def __init__(self, text: str, stage: str, file: str, line_offset: int,
-                 images: frozenset[str], cubes: frozenset[str] = frozenset()) -> None:
+                 images: frozenset[str], cubes: frozenset[str] = frozenset(),
+                 header_names: Mapping[str, str] | None = None) -> None:
         self.text = text
         self.cubes = cubes   # the samplerCube names among ``images``
         self.toks = tokenize(text)
@@ -498,6 +408,13 @@ class _Rewriter:
         self.renames = _RENAMES[stage]
         self.helpers: set[tuple[str, bool]] = set()
         self.lines = text.split("\n")
+        if self.toks and self.toks[-1].text.startswith("/*") and (
+                len(self.toks[-1].text) < 4 or not self.toks[-1].text.endswith("*/")):
+            raise self.fail(self.toks[-1], "unterminated /* comment (it runs to the end of the file)")
+        #: dialect repairs: directives, reserved words renamed, zero initialisers
+        self.edits: Edits = analyse(self.toks, header_names or {}, file, line_offset)
+        #: GLSL identifier -> header name, for messages
+        self.public = {glsl: name for name, glsl in (header_names or {}).items()}
 
     def fail(self, tok: Token, msg: str) -> CompileError:
         line = tok.line + self.line_offset
@@ -506,26 +423,8 @@ class _Rewriter:
                             stage=self.stage)
 
     def run(self) -> str:
-        toks = self.toks
-        out: list[str] = []
-        i = 0
-        # blank user #version lines (a '#' first on its line followed by 'version')
-        at_line_start = True
-        while i < len(toks):
-            t = toks[i]
-            if at_line_start and t.kind == "punct" and t.text == "#":
-                j = _skip_ws(toks, i + 1)
-                if j < len(toks) and toks[j].kind == "ident" and toks[j].text == "version":
-                    while i < len(toks) and toks[i].kind != "nl":
-                        i += 1  # drop the directive, keep its newline
-                    continue
-            if t.kind == "nl":
-                at_line_start = True
-            elif t.kind not in ("ws", "comment"):
-                at_line_start = False
-            text, i = self.rewrite_at(i, len(toks))
-            out.append(text)
-        return "".join(out)
+        """The rewritten body (same line count; ``#version`` / ``#extension`` lines blank)."""
+        return self.rewrite_range(0, len(self.toks))
 
     def rewrite_range(self, lo: int, hi: int) -> str:
         out: list[str] = []
@@ -538,18 +437,24 @@ class _Rewriter:
     def rewrite_at(self, i: int, hi: int) -> tuple[str, int]:
         """Rewrite the token at ``i`` (a macro call consumes several); return (text, next)."""
         t = self.toks[i]
+        edits = self.edits
+        if i in edits.drop:
+            return "", i + 1
+        tail = edits.after.get(i, "")   # a zero initialiser after a declarator
+        if i in edits.replace:
+            return edits.replace[i] + tail, i + 1
         if t.kind != "ident":
-            return t.text, i + 1
+            return t.text + tail, i + 1
         if t.text in IMG_MACROS:
             return self.macro(i, hi)
-        return self.renames.get(t.text, t.text), i + 1
+        return self.renames.get(t.text, t.text) + tail, i + 1
 
     def macro(self, i: int, hi: int) -> tuple[str, int]:
         toks = self.toks
         name_tok = toks[i]
         name = name_tok.text
         counts, helper, implicit, frag_only = IMG_MACROS[name]
-        j = _skip_trivia(toks, i + 1)
+        j = skip_trivia(toks, i + 1)
         if j >= hi or toks[j].text != "(":
             raise self.fail(name_tok, f"{name} must be called with parentheses, e.g. "
                                       f"{name}(image{', coord' if 2 in counts else ''})")
@@ -573,7 +478,8 @@ class _Rewriter:
                 raise self.fail(name_tok, f"{name}: argument {k + 1} is empty")
         img = _strip_comments(texts[0]).strip()
         if img not in self.images:
-            known = ", ".join(sorted(self.images)) or "none declared"
+            known = ", ".join(sorted(self.public.get(n, n) for n in self.images)) or "none declared"
+            img = self.public.get(img, img)
             raise self.fail(name_tok, f"{name}: {img!r} is not an image input, IMPORTED image "
                                       f"or pass TARGET (images: {known})")
         # comments / newlines between the name and '(' and around the image name would be
@@ -604,12 +510,6 @@ class _Rewriter:
                                  f"fragment; use IMG_NORM_PIXEL({img}, direction) or "
                                  f"textureCube({img}, direction)")
         return f"texture({img}, " + ", ".join(texts[1:]) + ")"
-
-
-def _skip_ws(toks: list[Token], i: int) -> int:
-    while i < len(toks) and toks[i].kind == "ws":
-        i += 1
-    return i
 
 
 def _strip_comments(text: str) -> str:
@@ -643,7 +543,17 @@ def _uniforms(doc: Document) -> list[UniformDecl]:
         image(imp.name, "imported")
     for t in doc.persistent_targets + doc.temporary_targets:
         image(t.name, "target")
-    return out
+    return [_renamed(u) for u in out]
+
+
+def _renamed(u: UniformDecl) -> UniformDecl:
+    """``u`` declared under its owner's GLSL identifier (``sample`` -> ``isf_n_sample``,
+    ``_sample_imgSize`` -> ``_isf_n_sample_imgSize``); the public name stays its key."""
+    if u.owner is None or glsl_identifier(u.owner) == u.owner:
+        return u
+    glsl = glsl_identifier(u.owner)
+    name = glsl if u.name == u.owner else u.name.replace(f"_{u.owner}_", f"_{glsl}_", 1)
+    return UniformDecl(name, u.glsl_type, u.role, u.owner, u.name)
 
 
 def _declarations(uniforms: Iterable[UniformDecl], varying: str) -> list[str]:
@@ -656,52 +566,78 @@ def _declarations(uniforms: Iterable[UniformDecl], varying: str) -> list[str]:
 
 
 def _assemble(prelude: list[str], helpers: Iterable[tuple[str, bool]], body: str,
-              body_file: str | None, body_line0: int, main: str) -> tuple[str, list[Origin]]:
+              body_file: str | None, body_line0: int, main: str,
+              hoisted: Sequence[tuple[Origin, str]] = ()) -> tuple[str, list[Origin]]:
     """Join prelude + helpers + body + generated ``main``; map body line k to
-    (body_file, body_line0 + k)."""
-    head = list(prelude)
+    (body_file, body_line0 + k).  ``hoisted`` directives go right after the ``#version``
+    line (``prelude[0]``), mapped to where the user wrote them."""
+    head = [prelude[0], *(text for _, text in hoisted), *prelude[1:]]
     for key in sorted(helpers):
         head.extend(HELPERS[key].rstrip("\n").split("\n"))
     head.append("")
     body_lines = body.split("\n")
     tail = ["", *main.rstrip("\n").split("\n")]
     lines = head + body_lines + tail
-    origins: list[Origin] = [None] * len(head)
+    origins: list[Origin] = [None, *(origin for origin, _ in hoisted)]
+    origins += [None] * (len(head) - len(origins))
     origins += [(body_file, body_line0 + k) if body_file is not None else None
                 for k in range(1, len(body_lines) + 1)]
     origins += [None] * len(tail)
     return "\n".join(lines), origins
 
 
-def translate(doc: Document, *, glsl_version: int = GLSL_VERSION, flip_y: bool = False) -> Translation:
+def translate(doc: Document, *, glsl_version: int | None = None, flip_y: bool = False) -> Translation:
     """Translate ``doc`` to the final fragment + vertex sources with line maps.
 
-    ``glsl_version`` (one of :data:`GLSL_VERSIONS`) is the ``#version`` they declare;
-    ``flip_y`` compiles the upside-down drawing machinery in (``isf_FlipY``; see the module
-    notes).  Raises :class:`CompileError` (message ``file:line: …`` in the .fs/.vs) for IMG_*
-    misuse.
+    ``glsl_version`` (one of :data:`GLSL_VERSIONS`) is the ``#version`` they declare; None
+    chooses by what the shader needs (:func:`needed_glsl_version`); ``flip_y`` compiles the
+    upside-down drawing machinery in (``isf_FlipY``; see the module notes).  Raises
+    :class:`CompileError` (message ``file:line: …`` in the .fs/.vs) for IMG_* misuse and
+    unterminated comments; emits :class:`ISFWarning` for dropped GLES-only extensions.
     """
-    images = frozenset(doc.image_names())
-    cubes = doc.cube_names()
+    names = {n: glsl_identifier(n) for n in doc.image_names()}
+    names.update((i.name, glsl_identifier(i.name)) for i in doc.inputs)
+    renamed = {n: g for n, g in names.items() if n != g}
+    images = frozenset(names[n] for n in doc.image_names())
+    cubes = frozenset(glsl_identifier(n) for n in doc.cube_names())
     fs_name = doc.name
     fr = _Rewriter(_normalize_newlines(doc.fragment_source), "fragment", fs_name,
-                   doc.body_line_offset, images, cubes)
+                   doc.body_line_offset, images, cubes, renamed)
     fs_text = fr.run()
     if doc.vertex_source is not None:
         vs_file: str | None = str(doc.vertex_path) if doc.vertex_path is not None else "<vertex>"
         vs_src = _normalize_newlines(doc.vertex_source).removeprefix("\ufeff")
-        vr = _Rewriter(vs_src, "vertex", str(vs_file), 0, images, cubes)
+        vr = _Rewriter(vs_src, "vertex", str(vs_file), 0, images, cubes, renamed)
     else:
         vs_file, vs_src = None, ""
         vr = _Rewriter(_DEFAULT_VERTEX_BODY, "vertex", "<default vertex shader>", 0, images,
-                       cubes)
+                       cubes, renamed)
     vs_text = vr.run()
+    for msg in fr.edits.warnings + vr.edits.warnings:
+        warnings.warn(msg, ISFWarning, stacklevel=2)
+    hoisted = tuple(tuple(((r.file, line + r.line_offset), text) for line, text in r.edits.hoisted)
+                    for r in (fr, vr))
     parts = _Parts(tuple(_uniforms(doc)), fs_text, frozenset(fr.helpers), fs_name,
-                   doc.body_line_offset, vs_text, frozenset(vr.helpers), vs_file)
+                   doc.body_line_offset, vs_text, frozenset(vr.helpers), vs_file,
+                   (hoisted[0], hoisted[1] if vs_file is not None else ()),
+                   needed_glsl_version(fr.edits, vr.edits))
     sources = {fs_name: _normalize_newlines(doc.source).split("\n")}
     if vs_file is not None:
         sources[vs_file] = vs_src.split("\n")
-    return _finish(parts, sources, glsl_version, flip_y)
+    return _finish(parts, sources, parts.needed_version if glsl_version is None else glsl_version,
+                   flip_y)
+
+
+def needed_glsl_version(*edits: Edits) -> int:
+    """The ``#version`` a shader needs (docs/semantics.md, "GLSL translation"): the highest
+    desktop ``#version`` its files declare where that is above :data:`GLSL_VERSION` (``#version
+    410`` asks for 4.10 features), else :data:`GLSL_VERSION`.  ES and 1.x versions (``100``,
+    ``300 es``, ``120``) compile as 3.30.  Implicit conversions GLSL 4.00 allows cannot be seen
+    without type checking: the renderer retries a failed 3.30 compile at 4.00
+    (:meth:`~offscreen_isf.gl.program.Program.from_translation`)."""
+    declared = [number for number, profile in (e.version for e in edits if e.version)
+                if profile != "es" and number in GLSL_VERSIONS]
+    return max([GLSL_VERSION, *declared])
 
 
 def _finish(parts: _Parts, sources: dict[str, list[str]], glsl_version: int,
@@ -715,13 +651,14 @@ def _finish(parts: _Parts, sources: dict[str, list[str]], glsl_version: int,
                     switch, *_declarations(parts.uniforms, "in"),
                     *_FRAGMENT_GLOBALS.rstrip("\n").split("\n")]
     fragment, fmap = _assemble(frag_prelude, parts.fragment_helpers, parts.fragment_body,
-                               parts.fragment_file, parts.fragment_line0, _FRAGMENT_MAIN)
+                               parts.fragment_file, parts.fragment_line0, _FRAGMENT_MAIN,
+                               parts.hoisted[0])
     vert_prelude = [*head, "layout(location = 0) in vec2 isf_position;",
                     switch, *_declarations(parts.uniforms, "out"),
                     *_VERTEX_GLOBALS.rstrip("\n").split("\n"),
                     *_VERTEX_INIT.rstrip("\n").split("\n")]
     vertex, vmap = _assemble(vert_prelude, parts.vertex_helpers, parts.vertex_body,
-                             parts.vertex_file, 0, _VERTEX_MAIN)
+                             parts.vertex_file, 0, _VERTEX_MAIN, parts.hoisted[1])
     return Translation(fragment, vertex, fmap, vmap, list(parts.uniforms),
                        frozenset(h for h, _ in parts.fragment_helpers),
                        frozenset(h for h, _ in parts.vertex_helpers),
@@ -746,8 +683,10 @@ _LOG_FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def map_compile_log(log: str, translation: Translation, stage: str) -> str:
     """Rewrite a driver compile log so each located line reads ``file:line: message`` followed
-    by the original source line (indented).  Lines of generated code are reported as
-    ``<generated fragment shader>:N`` with the generated line; unrecognised log lines are kept.
+    by the original source line (indented); unrecognised log lines are kept.  A message located
+    in generated code names the user's line nearest to it: the last line of the body for code
+    after it (an unclosed ``{`` is reported at the end of the file), the first for code before
+    it, with a note saying so; a log never points into generated code.
     """
     st = _stage(stage)
     gen_lines = translation.source(st).split("\n")
@@ -763,15 +702,29 @@ def map_compile_log(log: str, translation: Translation, stage: str) -> str:
         msg = m.group("msg").strip()
         if fmt == "glslang":
             msg = f"{m.group('sev').lower()}: {msg}"
-        origin = translation.origin(st, gline)
+        origin, note = _nearest_origin(translation, st, gline)
         if origin is not None:
             file, line = origin
             src_lines = translation.sources.get(file, [])
             quote = src_lines[line - 1] if 1 <= line <= len(src_lines) else ""
-            out.append(f"{file}:{line}: {msg}")
-        else:
+            out.append(f"{file}:{line}: {msg}{note}")
+        else:   # a translation without any user line (not made from a file)
             out.append(f"<generated {st} shader>:{gline}: {msg}")
             quote = gen_lines[gline - 1] if 1 <= gline <= len(gen_lines) else ""
         if quote.strip():
             out.append("    " + quote.strip())
     return "\n".join(out)
+
+
+def _nearest_origin(translation: Translation, stage: str, gline: int) -> tuple[Origin, str]:
+    """The user line of generated line ``gline``, or the nearest one with a note saying where
+    the driver located the message (after / before the body)."""
+    origin = translation.origin(stage, gline)
+    if origin is not None:
+        return origin, ""
+    m = translation.fragment_map if stage == "fragment" else translation.vertex_map
+    after = next((o for o in m[gline:] if o is not None), None)
+    if after is not None:
+        return after, " (reported in code generated before this line)"
+    before = next((o for o in reversed(m[:max(gline - 1, 0)]) if o is not None), None)
+    return before, " (reported at the end of the shader)" if before is not None else ""
