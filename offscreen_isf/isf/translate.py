@@ -726,5 +726,13 @@ def _nearest_origin(translation: Translation, stage: str, gline: int) -> tuple[O
     after = next((o for o in m[gline:] if o is not None), None)
     if after is not None:
         return after, " (reported in code generated before this line)"
-    before = next((o for o in reversed(m[:max(gline - 1, 0)]) if o is not None), None)
-    return before, " (reported at the end of the shader)" if before is not None else ""
+    before = [o for o in m[:max(gline - 1, 0)] if o is not None]
+    written = [o for o in before if _quote(translation, o).strip()]   # the last non-blank line
+    last = (written or before or [None])[-1]
+    return last, " (reported at the end of the shader)" if last is not None else ""
+
+
+def _quote(translation: Translation, origin: tuple[str, int]) -> str:
+    """The user's source line at ``origin`` ('' when unknown)."""
+    lines = translation.sources.get(origin[0], [])
+    return lines[origin[1] - 1] if 1 <= origin[1] <= len(lines) else ""
