@@ -728,8 +728,9 @@ def _nearest_origin(translation: Translation, stage: str, gline: int) -> tuple[O
         return after, " (reported in code generated before this line)"
     before = [o for o in m[:max(gline - 1, 0)] if o is not None]
     written = [o for o in before if _quote(translation, o).strip()]   # the last non-blank line
-    last = (written or before or [None])[-1]
-    return last, " (reported at the end of the shader)" if last is not None else ""
+    if not before:
+        return None, ""
+    return (written or before)[-1], " (reported at the end of the shader)"
 
 
 def _quote(translation: Translation, origin: tuple[str, int]) -> str:
