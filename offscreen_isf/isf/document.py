@@ -49,8 +49,10 @@ Rules implemented (VVISF-GL is normative where the spec is silent):
   it; the base name is the path minus its *last* extension (``a.fs.fs`` pairs with ``a.fs.vs``).
 * **Names**: input, IMPORTED and TARGET names share one namespace (they all become GLSL
   uniforms): each must be a GLSL identifier, appear once, and not be reserved by
-  :mod:`offscreen_isf.isf.names` (``gl_`` prefix, built-ins such as ``TIME``, identifiers the
-  translation emits such as ``isf_FlipY`` or ``_NAME_imgSize``, GLSL keywords).
+  :mod:`offscreen_isf.isf.names` (``gl_`` / ``isf_n_`` prefixes, built-ins such as ``TIME``,
+  identifiers the translation emits such as ``isf_FlipY`` or ``_NAME_imgSize``, keywords of
+  GLSL 1.x / ES 1.00).  Words only later GLSL reserves (``sample``, ``default``, ``filter``)
+  are allowed: the translation renames their GLSL identifiers, the public name stays.
 
 ``load`` treats a ``str`` as shader **text** when it contains both ``/*`` and a newline, and as a
 path otherwise; ``os.PathLike`` is always a path, ``bytes`` always text (UTF-8).

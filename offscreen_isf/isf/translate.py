@@ -76,9 +76,13 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
   cost).  With ``flip_y=True`` (``#define ISF_FLIP_Y 1``) a generated ``main`` calls ``isf_main`` and negates
   ``gl_Position.y`` after it when ``isf_FlipY.x`` is 1 (vertex), or first derives the image-space
   ``isf_FragCoord`` and ``isf_FrontFacing`` (fragment); ``isf_dFdy`` restores the sign.
-* A user ``#version`` line is blanked; the generated one says ``glsl_version`` (330 by default;
-  the renderer asks for 400 where the driver has it).  ``#if __VERSION__ <= 120`` guards keep
-  working since ``__VERSION__`` is at least 330.
+* Dialect repairs (:mod:`offscreen_isf.isf.dialect`): a user ``#version`` line is blanked;
+  the generated one says ``glsl_version`` (by default what the shader needs: 330, or the
+  user's desktop ``#version`` above it; the renderer retries a failed 330 compile at 400).
+  ``#if __VERSION__ <= 120`` guards keep working since ``__VERSION__`` is at least 330.
+  ``#extension`` lines are hoisted after ``#version`` or dropped; reserved words used as
+  names become ``isf_n_<word>`` (header entries: :class:`UniformDecl` ``key`` keeps the
+  public name); declarations without initialiser get a zero one.
 * Every rewrite keeps the number of lines, so user line *k* of the body is generated line
   ``body_start + k - 1``; the line map records it.
 """
