@@ -324,7 +324,7 @@ def test_compile_log_generated_lines_and_vertex(tmp_path) -> None:
     mapped = map_compile_log("0:2(1): error: precision?", t, "fragment")
     assert mapped.startswith(f"{fs}:{first[1]}: error: precision? (reported in code generated "
                              "before this line)")
-    last = [o for o in t.fragment_map if o is not None][-1]
+    last = [o for o in t.fragment_map if o is not None and t.sources[o[0]][o[1] - 1].strip()][-1]
     mapped = map_compile_log(f"0:{len(t.fragment_map)}(1): error: unexpected end of file", t,
                              "fragment")
     assert mapped.startswith(f"{fs}:{last[1]}: error: unexpected end of file (reported at the "
