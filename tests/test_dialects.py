@@ -122,3 +122,53 @@ def test_compile_errors_name_a_line_of_the_users_file(name: str, flipped: bool, 
     assert located, message
     if line is not None:
         assert located[0] == line, message
+
+
+def _body(text: str) -> tuple[list[str], list[str]]:
+    """(rewritten body lines, original body lines) of a header-less shader body."""
+    from offscreen_isf.isf.document import load
+    from offscreen_isf.isf.translate import translate
+
+    src = "/*{}*/\n" + text
+    t = translate(load(src))
+    lines = t.fragment.split("\n")
+    body = [line for line, o in zip(lines, t.fragment_map, strict=True) if o is not None and o[1] > 1]
+    return body, text.split("\n")
+
+
+def test_zero_initialisers_touch_only_declarations_without_one() -> None:
+    body, original = _body(
+        "uniform float u;\nconst float k = 1.0;\nfloat g;\nvec3 f(vec3 p, float q) {\n"
+        "\tfloat a, b = 1.0, c[2];\n\tfor (int i; i < 2; i++) { mat3 m; }\n"
+        "\tbool hit; int n = 0;\n\treturn p;\n}\nvoid main() { gl_FragColor = vec4(f(vec3(0), 1.0), 1.0); }")
+    assert len(body) == len(original)   # line count kept
+    assert body[0] == "uniform float u;" and body[1] == "const float k = 1.0;"
+    assert body[2] == "float g = float(0);"
+    assert body[3] == "vec3 f(vec3 p, float q) {"
+    assert body[4] == "\tfloat a = float(0), b = 1.0, c[2] = float[2](float(0), float(0));"
+    assert body[5] == "\tfor (int i; i < 2; i++) { mat3 m = mat3(0); }"
+    assert body[6] == "\tbool hit = bool(0); int n = 0;"
+
+
+def test_extension_lines_move_and_keep_their_line_map() -> None:
+    from offscreen_isf.isf.document import load
+    from offscreen_isf.isf.translate import translate
+
+    src = ("/*{}*/\nprecision mediump float;\n#if 1\n#extension GL_ARB_gpu_shader5 : require\n#endif\n"
+           "#extension GL_OES_standard_derivatives : enable\nvoid main() { gl_FragColor = vec4(1.0); }\n")
+    t = translate(load(src))
+    lines = t.fragment.split("\n")
+    assert lines[:2] == ["#version 330", "#extension GL_ARB_gpu_shader5 : enable"]
+    assert t.fragment_map[1] == ("<string>", 4)
+    assert "GL_OES_standard_derivatives" not in t.fragment
+    body = [line for g, (line, o) in enumerate(zip(lines, t.fragment_map, strict=True))
+            if o is not None and g > 1]
+    assert body[:5] == ["precision mediump float;", "#if 1", "", "#endif", ""]
+
+
+def test_keyword_uses_of_renamed_words_stay() -> None:
+    body, _ = _body("float default;\nvoid main() {\n\tint k = 1;\n\tswitch (k) { case 1: default = 1.0; break;"
+                    " default: break; }\n\tvec4 texture = texture(sampler2D(0), vec2(0));\n}")
+    assert body[0] == "float isf_n_default = float(0);"
+    assert "case 1: isf_n_default = 1.0; break; default: break;" in body[3]
+    assert "vec4 isf_n_texture = texture(" in body[4]

@@ -116,7 +116,7 @@ def analyse(toks: Sequence[Token], header_names: Mapping[str, str], file: str,
         word = toks[i].text
         if toks[i].kind == "ident" and word in renames and not _keyword_use(toks, code, k):
             edits.replace[i] = renames[word]
-    edits.after.update(zero_initialisers(toks, code))
+    edits.after.update(zero_initialisers(toks, code, frozenset(renames)))
     return edits
 
 
@@ -253,12 +253,13 @@ def _after_parens(toks: Sequence[Token], code: Sequence[int], k: int) -> str:
 
 # -- undefined values ---------------------------------------------------------------------------
 
-def zero_initialisers(toks: Sequence[Token], code: Sequence[int]) -> dict[int, str]:
+def zero_initialisers(toks: Sequence[Token], code: Sequence[int],
+                      renamed: frozenset[str] = frozenset()) -> dict[int, str]:
     """Token index -> `` = <zero>`` for every declarator without initialiser in a declaration
     statement of a known type (basic types, the body's structs, their arrays of constant
     size).  Function parameters, struct members, ``uniform``/``in``/``out``/``const``
     declarations (they start with a qualifier) and ``for (...)`` headers are not declaration
-    statements and stay as written."""
+    statements and stay as written.  ``renamed``: keywords the body uses as names."""
     structs = _structs(toks, code)
     out: dict[int, str] = {}
     blocks: list[bool] = []    # per open '{': does it hold statements (function bodies, blocks)?
@@ -271,14 +272,15 @@ def zero_initialisers(toks: Sequence[Token], code: Sequence[int]) -> dict[int, s
         elif text == "}" and blocks:
             blocks.pop()
         elif prev in _STATEMENT_START and (not blocks or blocks[-1]):
-            k = _declaration(toks, code, k, structs, out)
+            k = _declaration(toks, code, k, structs, out, renamed)
             continue
         k += 1
     return out
 
 
 def _declaration(toks: Sequence[Token], code: Sequence[int], k: int,
-                 structs: Mapping[str, list[tuple[str, int]]], out: dict[int, str]) -> int:
+                 structs: Mapping[str, list[tuple[str, int]]], out: dict[int, str],
+                 renamed: frozenset[str]) -> int:
     """Zero-initialise the declaration statement at code token ``k`` if it is one; returns the
     code index to continue from (``k + 1`` when it is not a declaration)."""
     start = k
@@ -291,7 +293,7 @@ def _declaration(toks: Sequence[Token], code: Sequence[int], k: int,
     k += 1
     while k < len(code):
         name = toks[code[k]]
-        if name.kind != "ident" or name.text in GLSL_KEYWORDS:
+        if name.kind != "ident" or name.text in GLSL_KEYWORDS - renamed:
             return start + 1
         k += 1
         size: int | None = None
