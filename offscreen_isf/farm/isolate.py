@@ -48,9 +48,9 @@ import numpy as np
 from ..backends.base import BackendInfo
 from ..contract import DEFAULT_TIMEOUT, DateLike, RenderSettings, check_time
 from ..errors import InputError, RenderCrashed, RenderTimeout, ThreadError
-from ..gl.limits import Limits, confine_path
+from ..gl.limits import Limits, confine_input
 from ..isf.document import Document, load
-from ..media.images import to_rgba
+from ..media.images import to_cube_faces, to_rgba
 from .isolate_wire import WorkerProcess, _DeadlineError, _WorkerDiedError, kill_quietly, rebuild_error, shared_file
 from .isolate_worker import COMMANDS, Command
 
@@ -111,13 +111,15 @@ def _crash_error(name: str, w: WorkerProcess, doing: str) -> RenderCrashed:
 
 
 def _outgoing(document: Document, settings: RenderSettings, name: str, value: Any) -> Any:
-    """One input value as sent to the worker: image files read here (confined to
-    ``input_root``), other values coerced here; audio paths are read by the worker."""
+    """One input value as sent to the worker: image files and cube faces read here (confined
+    to ``input_root``), other values coerced here; audio paths are read by the worker."""
     inp = document.input(name)
-    if settings.input_root is not None and isinstance(value, (str, os.PathLike)):
-        value = confine_path(value, (settings.input_root,), what=f'input "{name}"')
+    if settings.input_root is not None:
+        value = confine_input(value, (settings.input_root,), inp)
     if inp.type == "image":
         return None if value is None else to_rgba(value, what=f'input "{name}"')
+    if inp.type == "cube":
+        return None if value is None else to_cube_faces(value, what=f'input "{name}"')
     if inp.is_image:
         return None if value is None else (
             str(value) if isinstance(value, (str, os.PathLike)) else np.asarray(value))

@@ -34,6 +34,7 @@ from ..isf.sizeexpr import Extent, round_half_away, target_extent
 
 if TYPE_CHECKING:
     from ..isf.document import Document
+    from ..isf.inputs import Input
 
 __all__ = ["Limits", "available_memory", "default_memory_budget", "parse_bytes", "frame_bytes",
            "confine_path", "BYTES_PER_PIXEL"]
@@ -197,6 +198,18 @@ class Limits:
                 "depend on, or raise the budget with Renderer(..., memory_budget=BYTES) or "
                 "$OFFSCREEN_ISF_MEMORY_BUDGET (e.g. 8G)")
         return sizes
+
+
+def confine_input(value: Any, roots: Sequence[str | os.PathLike[str]], inp: Input) -> Any:
+    """An input value with its file paths (a single image/audio path, or a cube map's six face
+    paths) confined to ``roots`` (:func:`confine_path`); other values unchanged."""
+    what = f'input "{inp.name}"'
+    if isinstance(value, (str, os.PathLike)):
+        return confine_path(value, roots, what=what)
+    if inp.type == "cube" and isinstance(value, (list, tuple)):
+        return [confine_path(v, roots, what=what) if isinstance(v, (str, os.PathLike)) else v
+                for v in value]
+    return value
 
 
 def confine_path(path: str | os.PathLike[str], roots: Sequence[str | os.PathLike[str]], *,

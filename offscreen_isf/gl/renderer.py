@@ -32,7 +32,7 @@ render in a worker process, use ``oi.open_renderer(shader, ..., isolate=True)``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,12 +41,11 @@ import numpy as np
 from ..contract import DEFAULT_SIZE, DateLike, RenderSettings, check_time
 from ..errors import InputError
 from ..isf.document import Document, load
-from ..isf.inputs import Input
 from ..isf.translate import Translation, translate
 from .context import Context
 from .framegraph import FrameGraph, date_vector
 from .lifecycle import State
-from .limits import Limits, confine_path
+from .limits import Limits, confine_input
 from .pool import RenderTarget
 from .program import Program
 from .readback import FrameReadback, PipelinedReadback, output_dtype
@@ -73,17 +72,6 @@ def _settings(size: tuple[int, int] | None, backend: str | None, settings: Rende
     if not isinstance(settings, RenderSettings):
         raise InputError(f"settings must be a RenderSettings, got {type(settings).__name__}")
     return settings
-
-
-def _confined(value: Any, roots: Sequence[str | os.PathLike[str]], inp: Input) -> Any:
-    """``value`` with its file paths (a cube map's six faces too) confined to ``roots``."""
-    what = f'input "{inp.name}"'
-    if isinstance(value, (str, os.PathLike)):
-        return confine_path(value, roots, what=what)
-    if inp.type == "cube" and isinstance(value, (list, tuple)):
-        return [confine_path(v, roots, what=what) if isinstance(v, (str, os.PathLike)) else v
-                for v in value]
-    return value
 
 
 class Renderer:
@@ -181,7 +169,7 @@ class Renderer:
         for name, value in values.items():
             inp = self.document.input(name)
             if self._input_roots:
-                value = _confined(value, self._input_roots, inp)
+                value = confine_input(value, self._input_roots, inp)
             if inp.is_image:
                 self.textures.set(inp, value)
             else:
