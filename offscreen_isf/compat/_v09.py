@@ -26,6 +26,8 @@ import numpy as np
 
 import offscreen_isf as oi
 from offscreen_isf.errors import BackendError, InputError, LifecycleError
+from offscreen_isf.isf.document import extract_header
+from offscreen_isf.isf.inputs import INPUT_TYPES
 from offscreen_isf.isf.translate import parse_glsl_version
 
 from ._v02 import _RT, _USABLE, _defer_release, _drain_pending, _Holder, _load_text, plain_value, shared_context
@@ -34,147 +36,52 @@ __all__ = [
     "ISFRenderer", "RenderResult", "ISFParser", "ISFMetadata", "ISFInput", "ISFPass",
     "ISFValue", "ISFColor", "ISFPoint2D", "ISFFloat", "ISFInt", "ISFBool",
     "get_supported_glsl_versions", "ISFError", "ISFParseError", "ShaderCompilationError",
-    "RenderingError", "ContextError", "ValidationError",
+    "RenderingError", "ContextError", "ValidationError", "ShaderValidationError",
+    "coerce_to_isf_value",
 ]
 
-# -- errors: pyvvisf's names for offscreen-isf's classes (``except`` clauses keep working) --
-ISFError = oi.ISFError
-ISFParseError = oi.ParseError
-ShaderCompilationError = oi.CompileError
-RenderingError = oi.RenderError
-ContextError = oi.BackendError
-ValidationError = oi.InputError
-
-# ---------------------------------------------------------------------------------------------
-# value types (optional: plain Python values work everywhere)
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ISFValue:
-    """Base class of the structured values."""
-
-    def to_python(self) -> Any:
-        """The plain Python value offscreen-isf takes."""
-        raise NotImplementedError
-
-
-@dataclass
-class ISFColor(ISFValue):
-    """RGBA colour, channels clamped to 0..1 (as pyvvisf 0.9)."""
-
-    r: float
-    g: float
-    b: float
-    a: float = 1.0
-
-    def __post_init__(self) -> None:
-        for name in ("r", "g", "b", "a"):
-            setattr(self, name, max(0.0, min(1.0, float(getattr(self, name)))))
-
-    def to_tuple(self) -> tuple[float, float, float, float]:
-        return (self.r, self.g, self.b, self.a)
-
-    def to_list(self) -> list[float]:
-        return list(self.to_tuple())
-
-    to_python = to_tuple
-
-    @classmethod
-    def from_rgb(cls, r: float, g: float, b: float, a: float = 1.0) -> ISFColor:
-        return cls(r, g, b, a)
-
-    @classmethod
-    def from_tuple(cls, color: tuple[float, ...] | list[float]) -> ISFColor:
-        if len(color) not in (3, 4):
-            raise InputError(f"a colour needs 3 or 4 values, got {len(color)}")
-        return cls(*color)
-
-
-@dataclass
-class ISFPoint2D(ISFValue):
-    """A 2D point."""
-
-    x: float
-    y: float
-
-    def __post_init__(self) -> None:
-        self.x, self.y = float(self.x), float(self.y)
-
-    def to_tuple(self) -> tuple[float, float]:
-        return (self.x, self.y)
-
-    def to_list(self) -> list[float]:
-        return [self.x, self.y]
-
-    to_python = to_tuple
-
-    @classmethod
-    def from_tuple(cls, point: tuple[float, float] | list[float]) -> ISFPoint2D:
-        if len(point) != 2:
-            raise InputError(f"a point needs 2 values, got {len(point)}")
-        return cls(*point)
-
-
-@dataclass
-class ISFFloat(ISFValue):
-    value: float
-
-    def __post_init__(self) -> None:
-        self.value = float(self.value)
-
-    def to_python(self) -> float:
-        return self.value
-
-    def __float__(self) -> float:
-        return self.value
-
-
-@dataclass
-class ISFInt(ISFValue):
-    value: int
-
-    def __post_init__(self) -> None:
-        self.value = int(self.value)
-
-    def to_python(self) -> int:
-        return self.value
-
-    def __int__(self) -> int:
-        return self.value
-
-
-@dataclass
-class ISFBool(ISFValue):
-    value: bool
-
-    def __post_init__(self) -> None:
-        self.value = bool(self.value)
-
-    def to_python(self) -> bool:
-        return self.value
-
-    def __bool__(self) -> bool:
-        return self.value
-
+from ._v09_errors import (
+    ContextError,
+    ISFError,
+    ISFParseError,
+    RenderingError,
+    ShaderCompilationError,
+    ShaderValidationError,
+    ValidationError,
+    converted,
+)
+from ._v09_types import ISFBool, ISFColor, ISFFloat, ISFInt, ISFPoint2D, ISFValue, coerce_to_isf_value
 
 # ---------------------------------------------------------------------------------------------
 # metadata and parser
 # ---------------------------------------------------------------------------------------------
 
 
+#: every ISF input TYPE offscreen-isf renders (pyvvisf 0.9 knew fewer: no event, no cube)
+_TYPES = tuple(INPUT_TYPES)
+
+
 @dataclass
 class ISFInput:
-    """One input: pyvvisf 0.9's field names, offscreen-isf's canonical values."""
+    """One input: pyvvisf 0.9's field names, offscreen-isf's canonical values.
 
-    name: str
-    type: str
+    An unknown ``type`` raises :class:`ValidationError` at construction, as pyvvisf 0.9's
+    model did (``None`` is allowed: 0.9 treats it as float).
+    """
+
+    name: str | None = None
+    type: str | None = None
     label: str | None = None
     default: Any = None
     min: Any = None
     max: Any = None
     values: list[Any] | None = None
     identity: Any = None
+
+    def __post_init__(self) -> None:
+        if self.type is not None and self.type not in _TYPES:
+            raise ValidationError(f"Invalid input type: {self.type}. Must be one of {list(_TYPES)}",
+                                  "type", self.type)
 
 
 @dataclass
@@ -188,12 +95,20 @@ class ISFPass:
     height: Any = None
 
 
+def _opt(h: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    """Header value ``key`` when it has the type pyvvisf 0.9's model accepts, else None."""
+    v = h.get(key)
+    return v if isinstance(v, kind) and not isinstance(v, bool) else None
+
+
 @dataclass
 class ISFMetadata:
-    """What pyvvisf 0.9's ``ISFMetadata`` holds (read from the JSON header).
+    """What pyvvisf 0.9's ``ISFMetadata`` holds (read from the JSON header), or built by hand.
 
-    Extras: ``credit``, ``categories``, ``isf_version`` and ``document`` (the offscreen-isf
-    :class:`~offscreen_isf.Document`).
+    ``vertex_shader`` / ``fragment_shader`` are the header's ``VERTEX_SHADER`` /
+    ``FRAGMENT_SHADER`` strings (pyvvisf 0.9's own keys).  Extras: ``credit``,
+    ``categories``, ``isf_version`` and ``document`` (the offscreen-isf
+    :class:`~offscreen_isf.Document`; None for metadata built by hand).
     """
 
     name: str | None = None
@@ -228,51 +143,137 @@ class ISFMetadata:
                               height=(raw.get("HEIGHT") if isinstance(raw, dict) else None))
                       for p, raw in zip(doc.passes, raw_passes, strict=False)]
         return cls(
-            name=h.get("NAME") if isinstance(h.get("NAME"), str) else None,
-            description=doc.description, author=h.get("AUTHOR"), version=h.get("VERSION"),
-            license=h.get("LICENSE"), homepage=h.get("HOMEPAGE"), category=h.get("CATEGORY"),
-            tags=h.get("TAGS"),
+            name=_opt(h, "NAME", str), description=doc.description, author=_opt(h, "AUTHOR", str),
+            version=_opt(h, "VERSION", str), license=_opt(h, "LICENSE", str),
+            homepage=_opt(h, "HOMEPAGE", str), category=_opt(h, "CATEGORY", str),
+            tags=_opt(h, "TAGS", list),
             inputs=[ISFInput(i.name, i.type, i.label, i.default, i.min, i.max,
                              list(i.values) if i.values is not None else None, i.identity)
                     for i in doc.inputs] if "INPUTS" in h else None,
             passes=passes,
             imports={i.name: {"NAME": i.name, "PATH": i.path} for i in doc.imported} or None,
-            width=h.get("WIDTH"), height=h.get("HEIGHT"), aspect_ratio=h.get("ASPECT_RATIO"),
-            vertex_shader=doc.vertex_source, fragment_shader=None,
+            width=_opt(h, "WIDTH", int), height=_opt(h, "HEIGHT", int),
+            aspect_ratio=_opt(h, "ASPECT_RATIO", (int, float)),
+            vertex_shader=_opt(h, "VERTEX_SHADER", str), fragment_shader=_opt(h, "FRAGMENT_SHADER", str),
             credit=doc.credit, categories=list(doc.categories), isf_version=doc.vsn, document=doc)
+
+
+def _check_range(name: str, value: ISFValue, lo: Any, hi: Any) -> None:
+    """pyvvisf 0.9's MIN/MAX check of a float / long value (numbers only)."""
+    if not isinstance(value, (ISFFloat, ISFInt)):
+        return
+    if isinstance(lo, (int, float)) and value.value < lo:
+        raise ShaderCompilationError(f"Value {value.value} is below minimum {lo} for input '{name}'")
+    if isinstance(hi, (int, float)) and value.value > hi:
+        raise ShaderCompilationError(f"Value {value.value} is above maximum {hi} for input '{name}'")
+
+
+def _validate_one(inp: ISFInput, value: Any) -> Any:
+    """``value`` for ``inp`` as pyvvisf 0.9 validates it: an :class:`ISFValue` for the
+    numeric / colour / point types (out of MIN..MAX raises ``ShaderCompilationError``);
+    image, audio, cube and event values pass through unchanged (0.9 had no such inputs)."""
+    kind = inp.type or "float"
+    if kind not in ("color", "point2D", "float", "long", "bool"):
+        return value
+    try:
+        coerced = coerce_to_isf_value(value, kind)
+    except ValueError as exc:
+        raise ShaderCompilationError(f"Invalid value for input '{inp.name}': {exc}") from exc
+    _check_range(str(inp.name), coerced, inp.min, inp.max)
+    return coerced
+
+
+def _split_header_line(text: str) -> str:
+    """``text`` with code after the header's ``*/`` moved to a line of its own (pyvvisf 0.9
+    keeps that code; the ISF loader drops it).  A line break inside the JSON is joined so
+    the body's lines keep their numbers; a one-line header cannot give one, and the code
+    after it is then reported one line lower."""
+    try:
+        h = extract_header(text)
+    except oi.ParseError:
+        return text
+    close = h.json_start + len(h.json_text)   # offset of "*/"
+    end = close + 2
+    rest_end = end
+    while rest_end < len(text) and text[rest_end] not in "\r\n":
+        rest_end += 1
+    if not text[end:rest_end].strip():
+        return text
+    json_text = h.json_text
+    nl = max(json_text.rfind("\n"), json_text.rfind("\r"))
+    if nl >= 0:   # JSON whitespace is free: trade a header line break for the new one
+        json_text = json_text[:nl] + " " + json_text[nl + 1:]
+    return text[:h.json_start] + json_text + "*/\n" + text[end:]
+
+
+def _parse(content: str, vertex_content: str | None = None) -> oi.Document:
+    """Load shader text with pyvvisf 0.9's error classes and messages (see :class:`ISFParser`)."""
+    if not isinstance(content, str) or not content.strip():
+        raise ShaderValidationError("Shader content is empty or only whitespace. Please provide "
+                                    "valid ISF shader code.", shader_source=str(content or ""),
+                                    shader_type="fragment")
+    with converted(ISFParseError, "No ISF JSON metadata block found in shader content: "):
+        extract_header(content)
+    try:
+        doc = _load_text(_split_header_line(content), vertex_content)
+    except oi.ParseError:
+        with converted(ISFParseError, "Malformed JSON metadata: "):
+            _load_text(content, vertex_content)   # the error at the file's own positions
+        raise
+    if "INPUTS" in doc.header and isinstance(doc.header["INPUTS"], list):
+        _check_types(doc.header["INPUTS"])
+    return doc
+
+
+def _check_types(entries: list[Any]) -> None:
+    """Reject an unknown input TYPE as pyvvisf 0.9 does (the ISF loader skips it with a
+    warning, as VVISF-GL)."""
+    for entry in entries:
+        t = entry.get("TYPE") if isinstance(entry, dict) else None
+        if isinstance(t, str) and t not in _TYPES:
+            raise ShaderCompilationError(
+                f"Failed to compile shader due to invalid ISF metadata: input "
+                f"{entry.get('NAME')!r}: Invalid input type: {t}. Must be one of {list(_TYPES)}")
 
 
 class ISFParser:
     """Parses ISF text or files into (GLSL body, :class:`ISFMetadata`); no GL needed.
 
     Headers are found as ISF specifies (whitespace after ``/*`` and a ``}*/`` on its own line
-    are fine), with lenient JSON (comments, trailing commas).  Raises ``ISFParseError``
-    (``offscreen_isf.ParseError``) with the line and column.
+    are fine), with lenient JSON (comments, trailing commas); code after ``*/`` on the same
+    line is kept, as pyvvisf 0.9 keeps it.  Errors as pyvvisf 0.9: no header ->
+    ``ISFParseError`` ("No ISF JSON metadata block found ..."), a header that does not parse ->
+    ``ISFParseError`` ("Malformed JSON metadata: ..." with our line and column), an unknown
+    input TYPE -> ``ShaderCompilationError`` ("Failed to compile shader due to invalid ISF
+    metadata ...").
     """
 
     def parse_file(self, file_path: str | os.PathLike[str]) -> tuple[str, ISFMetadata]:
-        """Parse a ``.fs`` file (and its sibling ``.vs``)."""
+        """Parse a ``.fs`` file (its sibling ``.vs`` too)."""
         p = Path(file_path)
         if not p.is_file():
-            raise oi.ParseError(f"shader file not found: {p}")
-        doc = oi.load(p)
+            raise ISFParseError(f"Shader file not found: {file_path}")
+        with converted():
+            doc = oi.load(p)
         return doc.fragment_source, ISFMetadata.from_document(doc)
 
     def parse_content(self, content: str) -> tuple[str, ISFMetadata]:
-        """Parse shader text."""
-        doc = _load_text(content)
+        """Parse shader text; returns the GLSL body and the metadata."""
+        doc = _parse(content)
         return doc.fragment_source, ISFMetadata.from_document(doc)
 
     def validate_inputs(self, metadata: ISFMetadata, input_values: dict[str, Any]) -> dict[str, Any]:
-        """Coerce ``input_values`` for ``metadata``'s inputs (clamped to MIN/MAX); unknown
-        names raise ``ValidationError`` (``offscreen_isf.InputError``)."""
-        doc = metadata.document
-        if doc is None:
-            raise InputError("this ISFMetadata was not made by ISFParser / ISFRenderer")
+        """Check and coerce ``input_values`` against ``metadata.inputs`` (pyvvisf 0.9):
+        returns the typed values (:class:`ISFColor`, :class:`ISFFloat` ...) of the given
+        inputs, and the defaults of the others that have one.  Names not in the metadata are
+        ignored; a value of the wrong type or outside MIN..MAX raises
+        ``ShaderCompilationError``.  Rendering clamps instead (VVISF-GL's rule)."""
         out: dict[str, Any] = {}
-        for name, value in input_values.items():
-            inp = doc.input(name)
-            out[name] = plain_value(value) if inp.is_image else inp.coerce(plain_value(value), clamp=True)
+        for inp in metadata.inputs or ():
+            if inp.name in input_values:
+                out[str(inp.name)] = _validate_one(inp, input_values[str(inp.name)])
+            elif inp.default is not None:
+                out[str(inp.name)] = _validate_one(inp, inp.default)
         return out
 
 
@@ -344,10 +345,15 @@ class ISFRenderer:
     def load_shader_content(self, content: str, vertex_shader_content: str = "") -> ISFMetadata:
         """Parse and compile new shader text; the previous program is freed (not leaked).
 
-        On failure the previous shader stays loaded.  Returns the metadata.
+        The vertex shader is ``vertex_shader_content``, else the header's ``VERTEX_SHADER``
+        string (pyvvisf 0.9's key), else the standard one.  On failure the previous shader
+        stays loaded.  Returns the metadata.
         """
         self._check_open()
-        doc = _load_text(content, vertex_shader_content or None)
+        doc = _parse(content, vertex_shader_content or None)
+        header_vs = doc.header.get("VERTEX_SHADER")
+        if not vertex_shader_content and isinstance(header_vs, str) and header_vs.strip():
+            doc = _parse(content, header_vs)
         return self._use(doc)
 
     def load_shader(self, shader_path: str | os.PathLike[str]) -> ISFMetadata:
@@ -356,11 +362,12 @@ class ISFRenderer:
         return self._use(oi.load(Path(shader_path)))
 
     def _use(self, doc: oi.Document) -> ISFMetadata:
-        with _RT.lock:
+        with _RT.lock, converted():
             ctx = shared_context()
             new = oi.Renderer(doc, size=(1, 1), context=ctx)
             try:
-                new.compile()
+                with converted(ShaderCompilationError, "Shader compilation failed: "):
+                    new.compile()
             except BaseException:
                 new.release()
                 raise
@@ -384,20 +391,32 @@ class ISFRenderer:
 
     # -- inputs ----------------------------------------------------------------------------
     def set_input(self, name: str, value: Any) -> None:
-        """Set one input (plain values, ``ISFColor``/``ISFPoint2D``, or 0.2 ``ISFVal``s).
+        """Set one input (plain values, ``ISFColor``/``ISFPoint2D``/``ISFFloat`` ..., or 0.2
+        ``ISFVal``s); bools are accepted for long and float inputs, as pyvvisf 0.9.
 
         Images: a path, PIL image or (H, W[, 3|4]) array, top row first.  Out-of-range
-        numbers are clamped to MIN/MAX (VVISF-GL); pyvvisf 0.9 raised instead.
+        numbers are clamped to MIN/MAX (VVISF-GL); pyvvisf 0.9 raised instead.  An unknown
+        name or a value of the wrong type raises ``RenderingError`` (as pyvvisf 0.9).
         """
         renderer = self._require()
-        renderer.set_inputs(**{name: plain_value(value)})
-        if renderer.document.input(name).is_image:
+        names = [i.name for i in renderer.document.inputs]
+        if name not in names:
+            raise RenderingError(f"Input '{name}' not found in shader inputs "
+                                 f"(inputs: {', '.join(names) or 'none'}).")
+        inp = renderer.document.input(name)
+        plain = plain_value(value)
+        if isinstance(plain, bool) and inp.type in ("long", "float"):
+            plain = int(plain)
+        with converted(RenderingError, f"Failed to set input '{name}': "):
+            renderer.set_inputs(**{name: plain})
+        if inp.is_image:
             self._images[name] = value
 
     def set_inputs(self, inputs: dict[str, Any]) -> None:
-        """Set several inputs (see :meth:`set_input`)."""
+        """Set several inputs (see :meth:`set_input`); ``TypeError`` if not a dict."""
         if not isinstance(inputs, dict):
-            raise InputError(f"set_inputs() takes a dict of name -> value, got {type(inputs).__name__}")
+            raise TypeError(f"inputs must be a dictionary of input names to values, "
+                            f"got {type(inputs).__name__}")
         for name, value in inputs.items():
             self.set_input(name, value)
 
@@ -422,7 +441,8 @@ class ISFRenderer:
             try:
                 if inputs:
                     self.set_inputs(inputs)
-                frame = renderer.render(time=float(time_offset), dtype="uint8")
+                with converted():
+                    frame = renderer.render(time=float(time_offset), dtype="uint8")
             finally:
                 if inputs:
                     renderer.set_inputs(**saved_values)

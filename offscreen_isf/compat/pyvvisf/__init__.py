@@ -16,21 +16,24 @@ Both APIs are here, side by side (their names do not clash):
   ``ISFParser``, ``ISFMetadata``, ``ISFColor``, ``ISFPoint2D``, the error classes,
   ``get_supported_glsl_versions``.
 
+The 0.9 modules are here too (``.errors``, ``.types``, ``.parser``, ``.renderer``,
+``.result``, ``.glsl_versions``), so ``from pyvvisf.parser import ISFParser`` ports by
+changing the prefix; ``offscreen_isf.compat.install_pyvvisf_alias()`` makes ``import pyvvisf``
+itself resolve here.
+
 Both render through one shared headless :class:`offscreen_isf.Context` (EGL, OSMesa or CGL,
 chosen by ``$OFFSCREEN_ISF_BACKEND`` or the platform default; "glfw" survives only in the
 function names).  Frames are top row first.  Every failure raises an
-``offscreen_isf.ISFError`` (``pyvvisf.ISFError`` is the same class).  The differences from
+``offscreen_isf.ISFError``; the 0.9 API raises pyvvisf 0.9's classes (``pyvvisf.ISFError``
+and its subclasses, themselves offscreen-isf errors).  The differences from
 pyvvisf are listed in ``docs/migrating-from-pyvvisf.md``.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-
 import offscreen_isf as _oi
 
-from ._v02 import (
+from .._v02 import (
     PSEUDO_INPUTS,
     CreateGLBufferRef,
     CreateISFDocRef,
@@ -88,7 +91,7 @@ from ._v02 import (
     reset_gl_context_state,
     shared_context,
 )
-from ._v09 import (
+from .._v09 import (
     ContextError,
     ISFBool,
     ISFColor,
@@ -106,24 +109,17 @@ from ._v09 import (
     RenderingError,
     RenderResult,
     ShaderCompilationError,
+    ShaderValidationError,
     ValidationError,
+    coerce_to_isf_value,
     get_supported_glsl_versions,
 )
+from . import errors, glsl_versions, parser, renderer, result, types
 
 #: offscreen-isf's version (this module mirrors pyvvisf's 0.2 and 0.9 APIs)
 __version__ = _oi.__version__
 #: the pyvvisf API versions this module mirrors
 PYVVISF_APIS = ("0.2", "0.9")
-
-#: ``from pyvvisf import errors`` / ``pyvvisf.errors.ISFError`` (0.9's error module)
-errors = types.ModuleType(f"{__name__}.errors", "pyvvisf's error classes (offscreen-isf's).")
-for _name, _cls in (("ISFError", ISFError), ("ISFParseError", ISFParseError),
-                    ("ShaderCompilationError", ShaderCompilationError),
-                    ("RenderingError", RenderingError), ("ContextError", ContextError),
-                    ("ValidationError", ValidationError)):
-    setattr(errors, _name, _cls)
-sys.modules.setdefault(errors.__name__, errors)   # so `import ...pyvvisf.errors` works too
-del _name, _cls
 
 __all__ = [
     # 0.2: context
@@ -146,7 +142,10 @@ __all__ = [
     "ISFRenderer", "RenderResult", "ISFParser", "ISFMetadata", "ISFInput", "ISFPass",
     "ISFValue", "ISFColor", "ISFPoint2D", "ISFFloat", "ISFInt", "ISFBool",
     "get_supported_glsl_versions", "ISFError", "ISFParseError", "ShaderCompilationError",
-    "RenderingError", "ContextError", "ValidationError", "errors",
+    "RenderingError", "ContextError", "ValidationError", "ShaderValidationError",
+    "coerce_to_isf_value",
+    # 0.9's modules: ``from offscreen_isf.compat.pyvvisf.parser import ISFParser``
+    "errors", "types", "parser", "renderer", "result", "glsl_versions",
     # offscreen-isf extras
     "shared_context", "plain_value", "PSEUDO_INPUTS", "PYVVISF_APIS", "__version__",
 ]
