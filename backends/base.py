@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import os
 from typing import ClassVar
 
-from offscreen_isf.errors import BackendError
+from offscreen_isf.errors import BackendError, LifecycleError
 
 __all__ = ["BackendContext", "BackendInfo", "BackendStatus", "BackendError", "GLVersion", "describe",
-           "NO_GL_VERSION"]
+           "NO_GL_VERSION", "note_native_use", "check_not_forked", "forked_after_native_use"]
 
 GLVersion = tuple[int, int]
 
@@ -120,3 +121,46 @@ def require(condition: object, message: str, fix: str | None = None) -> None:
     """Raise :class:`BackendError` (with ``fix``) unless ``condition`` holds."""
     if not condition:
         raise BackendError(message, fix=fix)
+
+
+# -- fork ------------------------------------------------------------------------------
+# Mesa (llvmpipe's worker threads, the EGL display) and GPU drivers keep threads and
+# handles that do not survive os.fork(): in a forked child, any GL call - even creating a
+# fresh context - may hang for good.  So once this process has touched a native GL library,
+# a forked child refuses every backend call with an error that names the cure.
+# docs/semantics.md, "Contexts and lifecycle".
+
+_native_used = False
+_forked_child = False
+
+FORK_ADVICE = ("this process was forked (os.fork(), or multiprocessing's 'fork' start method) after "
+               "it had used a GL backend; native GL state does not survive fork, so every context "
+               "of the parent and any new one is unusable here.  Create contexts in a process "
+               "started with the 'spawn' start method: multiprocessing.get_context('spawn'), "
+               "concurrent.futures.ProcessPoolExecutor(mp_context=...), or a plain subprocess")
+
+
+def note_native_use() -> None:
+    """Record that this process is about to touch a native GL library (call before it does)."""
+    global _native_used
+    _native_used = True
+
+
+def _after_fork_in_child() -> None:
+    global _forked_child
+    if _native_used:
+        _forked_child = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def forked_after_native_use() -> bool:
+    """Whether this process is a fork of one that had used a native GL library."""
+    return _forked_child
+
+
+def check_not_forked(doing: str, state: str | None = None, legal: tuple[str, ...] = ()) -> None:
+    """:class:`LifecycleError` (pointing to the 'spawn' start method) in a forked child."""
+    if _forked_child:
+        raise LifecycleError(f"cannot {doing}: {FORK_ADVICE}", state=state, event=doing, legal=legal)

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from offscreen_isf.errors import BackendError
 
-from .base import DEFAULT_GL_VERSION, BackendContext, GLVersion
+from .base import DEFAULT_GL_VERSION, BackendContext, GLVersion, check_not_forked, note_native_use
 
 FIX_NO_LIBEGL = ("install libEGL (glvnd) and Mesa's EGL driver: "
                  "Debian/Ubuntu: apt-get install libegl1 libopengl0 libgl1-mesa-dri; "
@@ -150,6 +150,9 @@ class _Display:
     @classmethod
     def get(cls, device: str | None) -> _Display:
         request = device if device is not None else os.environ.get("OFFSCREEN_ISF_DEVICE", "")
+        # A display initialised before a fork is dead in the child (and a new one may hang).
+        check_not_forked("use an EGL display")
+        note_native_use()
         with cls._lock:
             if request not in cls._by_request:
                 cls._by_request[request] = cls._open(request)

@@ -328,24 +328,26 @@ def test_reinitialize_registry_matches_driver(ctx: oi.Context, check: LeakCheck,
 
 
 def test_pool_cleanup_frees_its_names_in_the_driver(ctx: oi.Context, check: LeakCheck) -> None:
-    """acquire/release over many sizes and both formats (and past max_idle), then
-    cleanup(): every name the pool held answers False and the driver is at baseline."""
+    """acquire/release over many sizes and both formats (and past max_idle: the least
+    recently released go first), then cleanup(): every name the pool held answers False and
+    the driver is at baseline."""
     pool = ctx.pool
     baseline = check.snapshot()
     sizes = [(w, h) for w in (1, 3, 16, 64) for h in (1, 7, 32)]
     with ctx.current():
         held = [pool.acquire(w, h, fmt) for (w, h) in sizes for fmt in ("rgba8", "rgba32f")]
-        same = [pool.acquire(8, 8) for _ in range(pool.max_idle + 3)]   # 3 more than stay idle
+        same = [pool.acquire(8, 8) for _ in range(pool.max_idle + 3)]
         check.agrees(check.snapshot(), "targets in use")
-        for target in held + same:
+        released = held + same                # more than max_idle: the oldest are deleted
+        for target in released:
             pool.release(target)
-    overflow = {(kind, name) for t in same[pool.max_idle:]
+    overflow = {(kind, name) for t in released[:len(released) - pool.max_idle]
                 for kind, name in (("texture", t.texture), ("framebuffer", t.framebuffer))}
     snap = check.snapshot()
     check.agrees(snap, "targets idle")
     check.gone(overflow, snap, "released past max_idle")
     names = snap.owned_by("BufferPool")
-    assert len(names) == pool.stats()["idle_objects"] == 2 * (len(held) + pool.max_idle)
+    assert len(names) == pool.stats()["idle_objects"] == 2 * pool.max_idle
     assert pool.cleanup() == len(names)
     after = check.snapshot()
     check.gone(names, after, "pool.cleanup()")

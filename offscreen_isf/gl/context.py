@@ -8,7 +8,19 @@ context; afterwards :meth:`live_objects` reports zero of every kind.
 Thread rules: a context is current on at most one thread.  GL use, ``make_current``,
 ``release`` or ``close`` from another thread while it is current raises
 :class:`~offscreen_isf.errors.ThreadError`; hand a context over by calling ``release()``
-on the thread that holds it.
+on the thread that holds it.  A thread has at most one current context: making a second
+one current on it (or opening / closing another, which binds it briefly) marks the first
+``OPEN`` again, so its next use re-makes it current (``current()``, every renderer frame)
+or raises (``gl``) - it never draws through the other context.
+
+Fork: in a child forked after this process used a GL backend, every call but ``close()``
+(which only forgets) raises :class:`~offscreen_isf.errors.LifecycleError` naming the
+'spawn' start method (docs/semantics.md, "Contexts and lifecycle").
+
+Objects of an owner dropped without releasing them (a renderer on a shared context) are
+reclaimed on the owning thread at the next ``make_current``: :meth:`Context.reclaim_later`
+only queues names (callable from any thread, from a ``weakref.finalize``); no GL is ever
+called from a finaliser.
 
 Nothing happens in ``__del__`` or at interpreter exit except a ``ResourceWarning`` for a
 context that was never closed: native libraries may already be gone by then.
@@ -25,13 +37,19 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 import offscreen_isf.backends as backends
-from offscreen_isf.backends.base import NO_GL_VERSION, describe
+from offscreen_isf.backends.base import (
+    NO_GL_VERSION,
+    check_not_forked,
+    describe,
+    forked_after_native_use,
+    note_native_use,
+)
 
 from ..errors import ContextLostError, RenderError, ResourceLimitError, ThreadError
-from . import lifecycle
+from . import binding, lifecycle
 from .lifecycle import Event, State
-from .objects import RESOURCE_KINDS, ObjectRegistry
-from .pool import BufferPool
+from .objects import RESOURCE_KINDS, DeletionQueue, ObjectRegistry
+from .pool import BufferPool, RenderTarget
 
 __all__ = ["Context", "ResourceOwner", "RESOURCE_KINDS"]
 
@@ -74,6 +92,33 @@ def _driver_limits(gl: Any) -> tuple[int, frozenset[str]]:
             frozenset(gl.glGetStringi(gl.GL_EXTENSIONS, i).decode("ascii", "replace") for i in range(count)))
 
 
+def _check_size(limit: int, renderer: str, width: int, height: int) -> tuple[int, int]:
+    """(width, height) if both are integers in 1..``limit``, else ResourceLimitError."""
+    for label, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ResourceLimitError(f"{label} must be an integer number of pixels, got {value!r}")
+        if not 1 <= value <= limit:
+            raise ResourceLimitError(
+                f"{label} {value} is outside 1..{limit} (GL_MAX_TEXTURE_SIZE of {renderer})")
+    return width, height
+
+
+@contextlib.contextmanager
+def _gl_errors(ctx: Context, doing: str) -> Iterator[None]:
+    """:meth:`Context.gl_errors`."""
+    from OpenGL.error import GLError  # noqa: PLC0415
+
+    try:
+        yield
+    except GLError as exc:
+        if exc.err == GL_CONTEXT_LOST:
+            ctx.mark_lost(f"GL_CONTEXT_LOST while {doing}")
+            raise ContextLostError(f"the driver lost the context while {doing}; call "
+                                   "reinitialize()", state="LOST", event="use",
+                                   legal=lifecycle.legal_events(State.LOST)) from exc
+        raise RenderError(f"GL error while {doing}: {exc.description!r} (0x{exc.err:04x})") from exc
+
+
 class Context:
     """A headless OpenGL 3.3+ core context on one backend (``egl``, ``osmesa``, ``cgl``).
 
@@ -101,6 +146,7 @@ class Context:
         self.lost_reason = ""
         self.pool = BufferPool(self)
         self._gl: Any = None
+        self._doomed = DeletionQueue()   # of dropped owners, drained at make_current
 
     # -- state -----------------------------------------------------------------------
     @property
@@ -110,6 +156,8 @@ class Context:
 
     def _step(self, event: Event) -> State:
         """Check ``event`` against the table and the thread rule; return the next state."""
+        if event is not Event.CLOSE:
+            check_not_forked(event.value, self._state.value, ("close",))
         nxt = lifecycle.next_state(self._state, event)
         me = threading.get_ident()
         if self._state is State.CURRENT and self._thread != me and event is not Event.LOSE:
@@ -133,18 +181,19 @@ class Context:
             return self
 
     def _create_native(self) -> None:
+        note_native_use()   # before the driver starts threads that a fork would not copy
         self._native = self._backend_cls(self.gl_version, self.device)
         self.generation += 1
         self.lost_reason = ""
         from OpenGL import GL  # noqa: PLC0415 - platform bound by backends.load
 
         self._gl = GL
-        self._native.make_current()
+        binding.bind(self)
         try:
             self.info = describe(self._native)
             self.max_texture_size, self.extensions = _driver_limits(GL)
         finally:
-            self._native.release()
+            binding.unbind(self)
         if not self.info.version:
             self._native.destroy()
             self._native = None
@@ -155,9 +204,11 @@ class Context:
         with self._lock:
             nxt = self._step(Event.MAKE_CURRENT)
             if self._state is not State.CURRENT:
-                self._native.make_current()
+                binding.bind(self)
                 self._thread = threading.get_ident()
             self._state = nxt
+            if self._doomed:
+                self._doomed.drain(self._gl, self._objects, self.pool)
             return self
 
     def release(self) -> None:
@@ -165,7 +216,7 @@ class Context:
         with self._lock:
             nxt = self._step(Event.RELEASE)
             if self._state is State.CURRENT:
-                self._native.release()
+                binding.unbind(self)
             self._thread = None
             self._state = nxt
 
@@ -205,36 +256,51 @@ class Context:
             return self
 
     def mark_lost(self, reason: str) -> None:
-        """Record that the driver reported the context lost (state LOST).
-
-        Only ``close()`` and ``reinitialize()`` are legal afterwards.
-        """
+        """Record that the driver reported the context lost (state LOST): only ``close()``
+        and ``reinitialize()`` are legal afterwards."""
         with self._lock:
             self._state = self._step(Event.LOSE)
             self.lost_reason = reason
 
+    def _displaced(self) -> None:
+        """Another context was made current on the thread this one was current on (binding)."""
+        with self._lock:   # the native side is unbound already: only the record changes
+            if self._state is State.CURRENT and self._thread == threading.get_ident():
+                self._state, self._thread = State.OPEN, None
+
+    # -- deferred reclaiming ---------------------------------------------------------------
+    def owner_token(self, owner: object) -> int | None:
+        """The registry's key for ``owner``'s objects (None: not weakly referenceable)."""
+        return self._objects.token(owner)
+
+    def reclaim_later(self, token: int, targets: list[RenderTarget]) -> None:
+        """Delete owner ``token``'s objects, and return ``targets``, at the next make_current."""
+        self._doomed.push(token, targets)
+
     def _teardown(self, reinitializing: bool) -> None:
-        native = self._native
-        if self._state is not State.LOST:
+        """Tell the owners, delete every object, destroy the native context; only forget them
+        when lost (they died) or in a forked child (the parent's: a native call could hang)."""
+        native, forked = self._native, forked_after_native_use()
+        self._doomed.clear()   # deleted below with everything else, or gone already
+        usable = self._state is not State.LOST and not forked
+        if usable:
             if self._state is not State.CURRENT:
-                native.make_current()
+                binding.bind(self)
             self._state, self._thread = State.CURRENT, threading.get_ident()
-            try:
+        try:
+            if not forked:
                 for owner in list(self._owners):
                     owner.on_context_closing(self, reinitializing)
-                self.pool.forget()
-                self._objects.delete_all(self._gl)
-            finally:
-                native.release()
-        else:
-            # The driver's objects died with the context: only forget them.
-            for owner in list(self._owners):
-                owner.on_context_closing(self, reinitializing)
             self.pool.forget()
+            if usable:
+                self._objects.delete_all(self._gl)
+        finally:
+            if usable:
+                binding.unbind(self)
         self._objects.forget()
-        self._thread = None
-        self._native = None
-        native.destroy()
+        self._thread, self._native = None, None
+        if not forked:
+            native.destroy()
 
     # -- GL access and the registry -----------------------------------------------------
     @property
@@ -277,30 +343,12 @@ class Context:
 
     def check_size(self, width: int, height: int) -> tuple[int, int]:
         """Validate a render size in pixels against 1..GL_MAX_TEXTURE_SIZE."""
-        limit = self.max_texture_size or 16384
-        for label, value in (("width", width), ("height", height)):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ResourceLimitError(f"{label} must be an integer number of pixels, got {value!r}")
-            if not 1 <= value <= limit:
-                raise ResourceLimitError(
-                    f"{label} {value} is outside 1..{limit} (GL_MAX_TEXTURE_SIZE of "
-                    f"{self.info.renderer if self.info else self.backend})")
-        return width, height
+        return _check_size(self.max_texture_size or 16384,
+                           self.info.renderer if self.info else self.backend, width, height)
 
-    @contextlib.contextmanager
-    def gl_errors(self, doing: str) -> Iterator[None]:
+    def gl_errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
         """Turn PyOpenGL's GLError into :class:`RenderError` (or mark the context lost)."""
-        from OpenGL.error import GLError  # noqa: PLC0415
-
-        try:
-            yield
-        except GLError as exc:
-            if exc.err == GL_CONTEXT_LOST:
-                self.mark_lost(f"GL_CONTEXT_LOST while {doing}")
-                raise ContextLostError(f"the driver lost the context while {doing}; call "
-                                       "reinitialize()", state="LOST", event="use",
-                                       legal=lifecycle.legal_events(State.LOST)) from exc
-            raise RenderError(f"GL error while {doing}: {exc.description!r} (0x{exc.err:04x})") from exc
+        return _gl_errors(self, doing)
 
     # -- conveniences ----------------------------------------------------------------
     def __enter__(self) -> Context:

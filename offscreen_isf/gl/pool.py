@@ -4,11 +4,18 @@ Owned by a :class:`~offscreen_isf.gl.context.Context` (``ctx.pool``); every obje
 is in the context's registry.  :meth:`BufferPool.cleanup` deletes every idle target and
 says how many GL objects it freed; :meth:`BufferPool.stats` proves what is left.
 
+Bounded (docs/semantics.md, "Resource limits"): idle targets are kept in least-recently-used
+order and the oldest are deleted whenever there are more than ``max_idle`` of them, when
+they hold more than ``max_idle_bytes``, or when idle plus in-use bytes would pass
+``budget`` (the memory budget of the renderer drawing now, set by it every frame).  A
+target in use is never touched: the renderer's limits check a frame before it allocates.
+
 Must be used with its context current on the calling thread.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -66,17 +73,33 @@ class RenderTarget:
     format: str
     generation: int
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of GPU memory its texture holds."""
+        return self.width * self.height * FORMATS[self.format][3]
+
 
 class BufferPool:
-    """Reuses render targets by (width, height, format); at most ``max_idle`` idle per key."""
+    """Reuses render targets by (width, height, format), bounded by count and bytes (LRU).
 
-    def __init__(self, context: PoolContext, max_idle: int = 8) -> None:
+    ``max_idle``: idle targets kept at most; ``max_idle_bytes``: bytes they may hold (None:
+    no cap of its own); ``budget``: bytes idle plus in-use targets may hold (None: none),
+    set by the renderer that draws next.
+    """
+
+    def __init__(self, context: PoolContext, max_idle: int = 32,
+                 max_idle_bytes: int | None = None) -> None:
         self._context = context
         self.max_idle = max_idle
+        self.max_idle_bytes = max_idle_bytes
+        self.budget: int | None = None
         self._idle: dict[tuple[int, int, str], list[RenderTarget]] = {}
-        self._in_use: set[int] = set()
+        self._lru: collections.OrderedDict[int, RenderTarget] = collections.OrderedDict()  # oldest first
+        self._idle_bytes = 0
+        self._in_use: dict[int, int] = {}   # id(target) -> its bytes
         self.hits = 0
         self.misses = 0
+        self.evictions = 0
 
     def acquire(self, width: int, height: int, fmt: str = "rgba8") -> RenderTarget:
         """A render target of that size (pixels) and format, reused when one is idle."""
@@ -88,12 +111,33 @@ class BufferPool:
         idle = self._idle.get((width, height, fmt))
         if idle:
             target = idle.pop()
+            del self._lru[id(target)]
+            self._idle_bytes -= target.nbytes
             self.hits += 1
         else:
+            self._trim(room=width * height * FORMATS[fmt][3], count_room=0)
             target = self._create(gl, width, height, fmt)
             self.misses += 1
-        self._in_use.add(id(target))
+        self._in_use[id(target)] = target.nbytes
         return target
+
+    def holds(self, target: RenderTarget) -> bool:
+        """Whether ``target`` is in use from this pool in the current context generation."""
+        return target.generation == self._context.generation and id(target) in self._in_use
+
+    def _trim(self, room: int, count_room: int) -> None:
+        """Delete the least recently used idle targets until ``room`` more bytes and
+        ``count_room`` more idle targets fit every bound (context current)."""
+        in_use = sum(self._in_use.values())
+        while self._lru and (
+                len(self._lru) + count_room > self.max_idle
+                or (self.max_idle_bytes is not None and self._idle_bytes + room > self.max_idle_bytes)
+                or (self.budget is not None and self._idle_bytes + in_use + room > self.budget)):
+            _, oldest = self._lru.popitem(last=False)
+            self._idle[(oldest.width, oldest.height, oldest.format)].remove(oldest)
+            self._idle_bytes -= oldest.nbytes
+            self._delete(oldest)
+            self.evictions += 1
 
     def _create(self, gl: Any, width: int, height: int, fmt: str) -> RenderTarget:
         ctx = self._context
@@ -129,13 +173,15 @@ class BufferPool:
         if id(target) not in self._in_use:
             raise ResourceLimitError("this render target is not in use from this pool "
                                      "(released twice, or from another context)")
-        self._in_use.discard(id(target))
-        idle = self._idle.setdefault((target.width, target.height, target.format), [])
-        if len(idle) < self.max_idle:
-            idle.append(target)
-        else:
-            with ctx.current():
+        del self._in_use[id(target)]
+        with ctx.current():
+            self._trim(room=target.nbytes, count_room=1)
+            if self.max_idle < 1 or (self.max_idle_bytes is not None and target.nbytes > self.max_idle_bytes):
                 self._delete(target)
+                return
+            self._idle.setdefault((target.width, target.height, target.format), []).append(target)
+            self._lru[id(target)] = target
+            self._idle_bytes += target.nbytes
 
     def _delete(self, target: RenderTarget) -> None:
         self._context.delete("framebuffer", target.framebuffer)
@@ -159,19 +205,26 @@ class BufferPool:
                 for target in targets:
                     self._delete(target)
                     freed += 2
-        self._idle.clear()
+        self._forget_idle()
         return freed
+
+    def _forget_idle(self) -> None:
+        self._idle.clear()
+        self._lru.clear()
+        self._idle_bytes = 0
 
     def forget(self) -> None:
         """Drop all bookkeeping (the context is deleting every object itself)."""
-        self._idle.clear()
+        self._forget_idle()
         self._in_use.clear()
 
     def stats(self) -> dict[str, int]:
-        """Counts: idle and in-use targets, idle GL objects, hits and misses since creation."""
-        idle = sum(len(v) for v in self._idle.values())
+        """Counts: idle and in-use targets, idle GL objects, the bytes idle and in-use targets
+        hold, hits, misses and evictions since creation."""
+        idle = len(self._lru)
         return {"idle": idle, "in_use": len(self._in_use), "idle_objects": 2 * idle,
-                "hits": self.hits, "misses": self.misses}
+                "idle_bytes": self._idle_bytes, "in_use_bytes": sum(self._in_use.values()),
+                "hits": self.hits, "misses": self.misses, "evictions": self.evictions}
 
     def on_context_closing(self, context: object, reinitializing: bool) -> None:
         self.forget()

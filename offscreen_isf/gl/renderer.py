@@ -19,9 +19,19 @@ context too unless one was passed in.  Survives ``context.reinitialize()``: pers
 buffers are read back before the old context goes and restored after.
 
 Threads: use a renderer from one thread at a time (the context's rule).  A renderer may be
-handed from one thread to another between calls; a call made while another thread is
-inside ``render``/``compile`` raises :class:`~offscreen_isf.errors.ThreadError` (it never
-blocks, never corrupts the frame being drawn).
+handed from one thread to another between calls; a call (``render``, ``compile``,
+``set_inputs``, ``release``) made while another thread is inside one raises
+:class:`~offscreen_isf.errors.ThreadError` (it never blocks, never corrupts the frame being
+drawn) and changes nothing: a refused ``release()`` can be repeated.  ``release()`` from
+another thread between calls works (the context is made current there to free the objects).
+
+Lifetime (docs/semantics.md, "Contexts and lifecycle"): a constructor that raises closes
+the context it opened.  A renderer on a shared context that is dropped without
+``release()`` has its GL objects queued (by a ``weakref.finalize``, no GL) and deleted at
+that context's next ``make_current``.  FRAMEINDEX counts frames delivered: a frame drawn
+but not delivered (an exception or KeyboardInterrupt in ``render``, ``render_frames``
+closed or interrupted with a frame still queued) is taken back, with TIMEDELTA's previous
+time and the events it consumed (persistent buffers keep what it drew).
 
 Untrusted shaders (SECURITY.md): ``max_size`` / ``memory_budget``
 (:mod:`offscreen_isf.gl.limits`) are checked before every frame allocates anything;
@@ -31,7 +41,9 @@ render in a worker process, use ``oi.open_renderer(shader, ..., isolate=True)``.
 
 from __future__ import annotations
 
+import collections
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +54,7 @@ from ..contract import DEFAULT_SIZE, DateLike, RenderSettings, check_time
 from ..errors import InputError
 from ..isf.document import Document, load
 from ..isf.translate import Translation, translate
+from .calls import CallGuard
 from .context import Context
 from .framegraph import FrameGraph, date_vector
 from .lifecycle import State
@@ -55,6 +68,15 @@ from .textures import InputTextures
 __all__ = ["Renderer", "render"]
 
 _T = TypeVar("_T")
+
+#: What a frame changes besides pixels: (FRAMEINDEX, previous time, event values).
+_Mark = tuple[int, "float | None", dict[str, Any]]
+
+
+def _reclaim_dropped(ctx: Context, token: int, targets: Targets) -> None:
+    """A renderer on a shared context was garbage-collected unreleased: queue its objects
+    (and the persistent buffers it held) for the context's next make_current.  No GL here."""
+    ctx.reclaim_later(token, list(targets.persistent.values()))
 
 
 def _settings(size: tuple[int, int] | None, backend: str | None, settings: RenderSettings | None,
@@ -72,6 +94,38 @@ def _settings(size: tuple[int, int] | None, backend: str | None, settings: Rende
     if not isinstance(settings, RenderSettings):
         raise InputError(f"settings must be a RenderSettings, got {type(settings).__name__}")
     return settings
+
+
+def _undo_construction(r: Renderer) -> None:
+    """A constructor that raises: close the context it opened (or free what it made in a
+    shared one), from whatever state construction reached."""
+    if hasattr(r, "frames"):
+        r.release()
+    elif r._owns_context:
+        r.context.close()
+
+
+def _mark(r: Renderer) -> _Mark:
+    """What a frame advances besides pixels (put back by :func:`_rewind` if not delivered)."""
+    events = {i.name: r._values[i.name] for i in r.document.inputs if i.type == "event"}
+    return r.frame_index, r._last_time, events
+
+
+def _rewind(r: Renderer, mark: _Mark) -> None:
+    r.frame_index, r._last_time, events = mark
+    r._values.update(events)
+
+
+def _free_in_shared(r: Renderer, ctx: Context) -> None:
+    """Delete ``r``'s objects in a shared context (made current here)."""
+    if ctx.state in (State.OPEN, State.CURRENT) and r._generation == ctx.generation:
+        with ctx.current():
+            r.targets.release()
+            r.textures.delete()
+            r.frames.delete()
+            if r._program is not None:
+                r._program.delete()
+    r.targets.forget()
 
 
 class Renderer:
@@ -96,6 +150,7 @@ class Renderer:
                  **options: Any) -> None:
         self.settings = s = _settings(size, backend, settings, options)
         limits = Limits.make(s.max_size, s.memory_budget)
+        self._guard = CallGuard("Renderer")
         self._input_roots = () if s.input_root is None else (s.input_root,)
         self.document = shader if isinstance(shader, Document) else load(shader, allow_paths=s.allow_paths)
         # Translated before a context opens: IMG_* misuse fails here, costing nothing.
@@ -108,30 +163,35 @@ class Renderer:
         self._program: Program | None = None
         self._pipeline: PipelinedReadback | None = None
         self._released = False
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._owns_context = context is None
         self.context = context if context is not None else Context(s.backend).open()
-        try:   # limits resolved against this context's GL_MAX_TEXTURE_SIZE
-            self.limits: Limits = limits.resolved(self.context.max_texture_size)
-            self.limits.check_output(s.size)
+        try:
+            self._build(limits, inputs)
         except BaseException:
-            if self._owns_context:
-                self.context.close()
+            _undo_construction(self)   # leaves no context, owner or GL object behind
             raise
+
+    def _build(self, limits: Limits, inputs: Mapping[str, Any] | None) -> None:
+        """The rest of the constructor, once the context is open."""
+        s, ctx = self.settings, self.context
+        # limits resolved against this context's GL_MAX_TEXTURE_SIZE
+        self.limits: Limits = limits.resolved(ctx.max_texture_size)
+        self.limits.check_output(s.size)
         self.translation = self.translation.retarget(flip_y=s.draw_flipped)   # version: at build
-        self.readback = FrameReadback(self.context, s.draw_flipped)
+        self.readback = FrameReadback(ctx, s.draw_flipped)
         #: render_frames overlaps readback with drawing (PBOs) by default on hardware renderers
         self.pipeline_readback = self.readback.pipeline_by_default
-        self.textures = InputTextures(self.context, self, self.document)
-        self.targets = Targets(self.context, self.document, s.size, self.limits)
-        self.frames = FrameGraph(self.context, self, self.document, self.translation,
+        self.textures = InputTextures(ctx, self, self.document)
+        self.targets = Targets(ctx, self.document, s.size, self.limits)
+        self.frames = FrameGraph(ctx, self, self.document, self.translation,
                                  self.textures, self.targets, self.readback)
-        self.context.register_owner(self)
+        ctx.register_owner(self)
+        token = None if self._owns_context else ctx.owner_token(self)
+        self._finalizer = (None if token is None
+                           else weakref.finalize(self, _reclaim_dropped, ctx, token, self.targets))
         if inputs:
-            try:
-                self.set_inputs(**inputs)
-            except BaseException:
-                self.release()   # a refused initial input leaves no context or owner behind
-                raise
+            self.set_inputs(**inputs)
 
     # -- options and state -----------------------------------------------------------------
     @property
@@ -166,14 +226,16 @@ class Renderer:
         faces +X, -X, +Y, -Y, +Z, -Z, square and of one size.  Audio: (channels, samples)
         floats in [-1, 1] or a WAV path.
         """
-        for name, value in values.items():
-            inp = self.document.input(name)
-            if self._input_roots:
-                value = confine_input(value, self._input_roots, inp)
-            if inp.is_image:
-                self.textures.set(inp, value)
-            else:
-                self._values[name] = inp.coerce(value, clamp=self.clamp)
+        with self._guard("set_inputs"):
+            for name, value in values.items():
+                inp = self.document.input(name)
+                if self._input_roots:
+                    value = confine_input(value, self._input_roots, inp)
+                if inp.is_image:
+                    self.textures.set(inp, value)
+                else:
+                    self._values[name] = inp.coerce(value, clamp=self.clamp)
+
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -198,6 +260,7 @@ class Renderer:
         ``time`` in seconds; ``date`` the DATE vector."""
         assert self._program is not None
         sizes = self.targets.sizes(self._values, self.textures.limit_entries())
+        self.context.pool.budget = self.limits.memory_budget   # idle targets kept inside it
         self.targets.prepare(gl, sizes)
         timedelta = 0.0 if self._last_time is None else abs(time - self._last_time)
         uniforms = {"TIME": time, "TIMEDELTA": timedelta, "DATE": date,
@@ -216,7 +279,7 @@ class Renderer:
         Raises :class:`CompileError` with the driver's log mapped to .fs/.vs lines.
         """
         ctx = self.context
-        with ctx.current(), ctx.gl_errors(f"compiling {self.document.name}"):
+        with self._guard("compile"), ctx.current(), ctx.gl_errors(f"compiling {self.document.name}"):
             self._ensure_built(ctx.gl)
 
     def render(self, time: float = 0.0, date: DateLike = None, *, dtype: str | None = None,
@@ -228,7 +291,12 @@ class Renderer:
         FRAMEINDEX advances by one per call; TIMEDELTA is 0 on the first frame.
         ``out``: a preallocated array of the right shape and dtype to fill.
         """
-        return self._frame(time, date, dtype, lambda final, fmt: self.readback.read(final, fmt, out))
+        mark = _mark(self)
+        try:
+            return self._frame(time, date, dtype, lambda final, fmt: self.readback.read(final, fmt, out))
+        except BaseException:
+            _rewind(self, mark)   # FRAMEINDEX counts frames delivered
+            raise
 
     def render_frames(self, times: Iterable[float], date: DateLike = None, *, dtype: str | None = None,
                       pipeline: bool | None = None) -> Iterator[tuple[float, np.ndarray]]:
@@ -243,37 +311,26 @@ class Renderer:
             for t in times:
                 yield t, self.render(t, date, dtype=dtype)
             return
-        pipe = self._pipeline = PipelinedReadback(self.context, self)
-        try:
-            for t in times:
-                ready = self._frame(t, date, dtype, lambda final, fmt: pipe.queue(
-                    t, final, fmt, self.readback.final_flip))   # noqa: B023 - called at once
-                if ready is not None:
-                    yield ready.time, pipe.fetch(ready)
-            last = pipe.finish()
-            if last is not None:
-                yield last.time, pipe.fetch(last)
-        finally:
-            self._pipeline = None
-            pipe.release()
+        yield from _pipelined(self, times, date, dtype)
 
     def _frame(self, time: float, date: DateLike, dtype: str | None,
                consume: Callable[[RenderTarget, str], _T]) -> _T:
         """Draw one frame and hand its last pass's target and output dtype to ``consume``
         (context current); the target goes back afterwards."""
-        if self._released:
-            raise InputError("this Renderer was released; create a new one")
         seconds, day = check_time(time), date_vector(date)
         ctx = self.context
-        with ctx.current():   # per frame: the caller may use the context between frames
-            gl = ctx.gl
-            with ctx.gl_errors(f"rendering {self.document.name}"):
-                self._ensure_built(gl)
-                final = self._draw(gl, seconds, day)
-                try:
-                    return consume(final, output_dtype(dtype, self.document.output_is_float))
-                finally:
-                    self.frames.release_final(final)
+        with self._guard("render"):
+            if self._released:
+                raise InputError("this Renderer was released; create a new one")
+            with ctx.current():   # per frame: the caller may use the context between frames
+                gl = ctx.gl
+                with ctx.gl_errors(f"rendering {self.document.name}"):
+                    self._ensure_built(gl)
+                    final = self._draw(gl, seconds, day)
+                    try:
+                        return consume(final, output_dtype(dtype, self.document.output_is_float))
+                    finally:
+                        self.frames.release_final(final)
 
     def save(self, path: str | os.PathLike[str], time: float = 0.0, date: DateLike = None) -> Path:
         """Render one frame and write it as PNG (8-bit; 16-bit per channel for float output)."""
@@ -296,23 +353,23 @@ class Renderer:
         self._generation = -1
 
     def release(self) -> None:
-        """Free this renderer's GL objects (and close its own context).  Idempotent."""
-        if self._released:
-            return
-        self._released = True
-        ctx = self.context
-        ctx.unregister_owner(self)
-        if self._owns_context:
-            ctx.close()
-            return
-        if ctx.state in (State.OPEN, State.CURRENT) and self._generation == ctx.generation:
-            with ctx.current():
-                self.targets.release()
-                self.textures.delete()
-                self.frames.delete()
-                if self._program is not None:
-                    self._program.delete()
-        self.targets.forget()
+        """Free this renderer's GL objects (and close its own context).  Idempotent.
+
+        From any thread while no call is running; ThreadError, with nothing changed, while
+        another thread is inside a call or holds the context current (repeat it there)."""
+        with self._guard("release"):
+            if self._released:
+                return
+            ctx = self.context
+            if self._owns_context:
+                ctx.close()   # ThreadError here leaves the renderer releasable
+            else:
+                _free_in_shared(self, ctx)
+            self._released = True
+            ctx.unregister_owner(self)
+            if self._finalizer is not None:
+                self._finalizer.detach()
+
 
     close = release
 
@@ -321,6 +378,35 @@ class Renderer:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _pipelined(r: Renderer, times: Iterable[float], date: DateLike,
+               dtype: str | None) -> Iterator[tuple[float, np.ndarray]]:
+    """:meth:`Renderer.render_frames` with asynchronous readback: frame N is fetched while
+    frame N+1 draws; a frame drawn but never delivered is taken back (``_rewind``)."""
+    pipe = r._pipeline = PipelinedReadback(r.context, r)
+    undelivered: collections.deque[_Mark] = collections.deque()   # one per queued frame
+    try:
+        for t in times:
+            undelivered.append(_mark(r))
+            ready = r._frame(t, date, dtype, lambda final, fmt: pipe.queue(
+                t, final, fmt, r.readback.final_flip))   # noqa: B023 - called at once
+            if ready is not None:
+                frame = pipe.fetch(ready)
+                undelivered.popleft()
+                yield ready.time, frame
+        last = pipe.finish()
+        if last is not None:
+            frame = pipe.fetch(last)
+            undelivered.popleft()
+            yield last.time, frame
+    except BaseException:   # GeneratorExit included: a queued frame was never delivered
+        if undelivered:
+            _rewind(r, undelivered[0])
+        raise
+    finally:
+        r._pipeline = None
+        pipe.release()
 
 
 def render(shader: str | os.PathLike[str] | Document, size: tuple[int, int] = DEFAULT_SIZE,
