@@ -39,6 +39,8 @@ from offscreen_isf.errors import InputError, LifecycleError, ResourceLimitError
 from offscreen_isf.gl.objects import RESOURCE_KINDS
 from offscreen_isf.isf.inputs import Input
 
+from ._v09_errors import convert_api
+
 __all__ = [
     # context
     "initialize_glfw_context", "reinitialize_glfw_context", "cleanup_glfw_context", "get_gl_info",
@@ -576,7 +578,8 @@ def _pixels(size: Any) -> tuple[int, int]:
         except (TypeError, ValueError):
             raise ResourceLimitError(f"{label} must be a whole number of pixels, got {v!r}") from None
         if not math.isfinite(fv) or fv != int(fv) or fv < 1:
-            raise ResourceLimitError(f"{label} must be a whole number of pixels >= 1, got {v!r}")
+            raise ResourceLimitError(f"Invalid size: {label} must be a whole number of pixels "
+                                     f">= 1 (width and height must be positive), got {v!r}")
         out.append(int(fv))
     return out[0], out[1]
 
@@ -1037,8 +1040,11 @@ class ISFScene:
         with _RT.lock:
             shared_context()
             renderer = self._require()
-            renderer.size = (w, h)
-            frame = renderer.render(time=t or 0.0, dtype="float32" if self._float else "uint8")
+            try:
+                renderer.size = (w, h)
+                frame = renderer.render(time=t or 0.0, dtype="float32" if self._float else "uint8")
+            except ResourceLimitError as exc:   # pyvvisf 0.2's wording first, then ours
+                raise ResourceLimitError(f"Size too large: {exc.message}") from exc
         return GLBuffer(frame)
 
     def cleanup(self) -> int:
@@ -1076,3 +1082,8 @@ def CreateISFSceneRefUsing(context: Any = None) -> ISFScene:  # noqa: N802
     """A new scene; ``context`` is ignored (every scene uses the shared context)."""
     return ISFScene()
 
+
+
+# Every public entry point raises pyvvisf 0.9's error classes (each also the offscreen-isf
+# error it stands for), so ``except pyvvisf.ValidationError`` works on this API too.
+convert_api(globals(), __all__)

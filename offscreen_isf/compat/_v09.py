@@ -49,6 +49,7 @@ from ._v09_errors import (
     ShaderValidationError,
     ValidationError,
     converted,
+    converting,
 )
 from ._v09_types import ISFBool, ISFColor, ISFFloat, ISFInt, ISFPoint2D, ISFValue, coerce_to_isf_value
 
@@ -378,6 +379,7 @@ class ISFRenderer:
         self.metadata = ISFMetadata.from_document(doc)
         return self.metadata
 
+    @converting
     def _check_open(self) -> None:
         if self._closed:
             raise LifecycleError("this ISFRenderer was cleaned up; create a new one "

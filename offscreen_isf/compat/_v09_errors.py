@@ -11,14 +11,16 @@ fields, plus ``.context``), raised from the original.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import offscreen_isf as oi
 
 __all__ = ["ISFError", "ISFParseError", "ShaderCompilationError", "ShaderValidationError",
-           "RenderingError", "ContextError", "ValidationError", "converted", "twin_of"]
+           "RenderingError", "ContextError", "ValidationError", "converted", "converting", "convert_api", "twin_of"]
 
 
 class ISFError(oi.ISFError):
@@ -93,6 +95,15 @@ class ValidationError(ISFError, oi.InputError):
         self.name = field or None
 
 
+class _SizeError(RenderingError, oi.ResourceLimitError):
+    """A size or count over a limit: pyvvisf 0.9 raised ``RenderingError`` for bad sizes."""
+
+
+class _StateError(RenderingError, oi.LifecycleError):
+    """An illegal call for the current state (e.g. after ``cleanup()``): pyvvisf 0.9 had no
+    such error (it rendered black), so it comes as ``RenderingError``."""
+
+
 # -- converting offscreen-isf errors ------------------------------------------------------------
 
 #: offscreen-isf class -> its pyvvisf 0.9 twin; the first matching entry wins (subclasses first)
@@ -102,11 +113,14 @@ _TWINS: tuple[tuple[type[oi.ISFError], type[ISFError]], ...] = (
     (oi.InputError, ValidationError),
     (oi.BackendError, ContextError),
     (oi.RenderError, RenderingError),
+    (oi.ResourceLimitError, _SizeError),
 )
 
 
 def twin_of(cls: type[BaseException]) -> type[ISFError] | None:
     """The pyvvisf 0.9 class an offscreen-isf error class converts to (None: kept as is)."""
+    if cls is oi.LifecycleError:   # exactly: ThreadError / ContextLostError keep their class
+        return _StateError
     for ours, theirs in _TWINS:
         if issubclass(cls, ours):
             return theirs
@@ -145,3 +159,31 @@ def converted(cls: type[ISFError] | None = None, prefix: str = "") -> Iterator[N
         if new is err:
             raise
         raise new.with_traceback(err.__traceback__) from err
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: special methods that can raise on bad use (construction, ``np.asarray``)
+_DUNDERS = ("__init__", "__array__")
+
+
+def converting(fn: _F) -> _F:
+    """``fn`` raising pyvvisf 0.9's error classes (see :func:`converted`)."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with converted():
+            return fn(*args, **kwargs)
+    return cast(_F, wrapper)
+
+
+def convert_api(namespace: dict[str, Any], names: Iterable[str]) -> None:
+    """Make the public functions and methods of ``names`` in ``namespace`` (a module's
+    globals) raise pyvvisf 0.9's error classes, so ``except pyvvisf.ValidationError`` ...
+    works on the 0.2 API too.  Classes: their ``__init__`` and public plain methods."""
+    for name in names:
+        obj = namespace.get(name)
+        if inspect.isfunction(obj):
+            namespace[name] = converting(obj)
+        elif inspect.isclass(obj) and not issubclass(obj, BaseException):
+            for attr, value in list(vars(obj).items()):
+                if inspect.isfunction(value) and (attr in _DUNDERS or not attr.startswith("_")):
+                    setattr(obj, attr, converting(value))
