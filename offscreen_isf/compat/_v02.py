@@ -58,6 +58,8 @@ __all__ = [
     "Point", "Size", "Rect", "ISFAttr", "ISFDoc", "CreateISFDocRef", "CreateISFDocRefWith",
     "ISFScene", "CreateISFSceneRef", "CreateISFSceneRefUsing", "GLBuffer", "CreateGLBufferRef",
     "GLBufferPool", "VVISFError", "PSEUDO_INPUTS",
+    # file utilities
+    "file_is_probably_isf", "scan_for_isf_files", "get_default_isf_files",
 ]
 
 #: pyvvisf 0.2's exception type; every error here is an ``offscreen_isf.ISFError``.
@@ -1083,6 +1085,37 @@ def CreateISFSceneRefUsing(context: Any = None) -> ISFScene:  # noqa: N802
     return ISFScene()
 
 
+
+# ---------------------------------------------------------------------------------------------
+# file utilities (VVISF-GL's)
+# ---------------------------------------------------------------------------------------------
+
+
+def file_is_probably_isf(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a readable ``.fs`` file whose header parses (never raises)."""
+    p = Path(path)
+    if p.suffix.lower() not in (".fs", ".frag") or not p.is_file():
+        return False
+    try:
+        oi.load(p)
+    except oi.ISFError:
+        return False
+    return True
+
+
+def scan_for_isf_files(folder: str | os.PathLike[str], file_type: ISFFileType = ISFFileType.All,
+                       recursive: bool = True) -> list[str]:
+    """Paths of the ISF files under ``folder`` (sorted; [] for a missing folder)."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    found = root.rglob("*") if recursive else root.glob("*")
+    return sorted(str(p) for p in found if file_is_probably_isf(p))
+
+
+def get_default_isf_files(file_type: ISFFileType = ISFFileType.All) -> list[str]:
+    """VVISF-GL's system ISF folder scan; there is no system folder here, so []."""
+    return []
 
 # Every public entry point raises pyvvisf 0.9's error classes (each also the offscreen-isf
 # error it stands for), so ``except pyvvisf.ValidationError`` works on this API too.

@@ -79,6 +79,8 @@ from .._v02 import (
     VVISFError,
     cleanup_glfw_context,
     cleanup_scene_state,
+    file_is_probably_isf,
+    get_default_isf_files,
     get_gl_info,
     get_platform_info,
     initialize_glfw_context,
@@ -89,6 +91,7 @@ from .._v02 import (
     plain_value,
     reinitialize_glfw_context,
     reset_gl_context_state,
+    scan_for_isf_files,
     shared_context,
 )
 from .._v09 import (
@@ -137,7 +140,8 @@ __all__ = [
     # 0.2: geometry, documents, scenes, buffers
     "Point", "Size", "Rect", "ISFAttr", "ISFDoc", "CreateISFDocRef", "CreateISFDocRefWith",
     "ISFScene", "CreateISFSceneRef", "CreateISFSceneRefUsing", "GLBuffer", "CreateGLBufferRef",
-    "GLBufferPool", "VVISFError",
+    "GLBufferPool", "VVISFError", "file_is_probably_isf", "scan_for_isf_files",
+    "get_default_isf_files",
     # 0.9
     "ISFRenderer", "RenderResult", "ISFParser", "ISFMetadata", "ISFInput", "ISFPass",
     "ISFValue", "ISFColor", "ISFPoint2D", "ISFFloat", "ISFInt", "ISFBool",
