@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .isf.document import Document
 
 __all__ = ["RenderSettings", "RendererProtocol", "ContextFacts", "BackendFacts", "CliFlag",
-           "check_time", "DateLike", "DEFAULT_SIZE", "DEFAULT_TIMEOUT", "TRANSPORTS"]
+           "check_time", "check_date_numbers", "check_out", "finite_real", "DateLike", "DEFAULT_SIZE", "DEFAULT_TIMEOUT", "TRANSPORTS"]
 
 #: output size (width, height) in pixels when none is given
 DEFAULT_SIZE = (640, 360)
@@ -52,16 +52,70 @@ DateLike = tuple[float, float, float, float] | _dt.datetime | _dt.date | None
 
 # -- one rule for `time` ---------------------------------------------------------------------
 
+def finite_real(value: object) -> float | None:
+    """``value`` as a finite float, or None when it is not one.
+
+    Accepted: Python and numpy reals (``np.float32(0.5)``) and 0-d numeric arrays
+    (``np.array(0.5)``), never a bool.  Huge integers (``10**400``), NaN and infinities give
+    None (never an ``OverflowError``)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def check_time(time: object) -> float:
-    """``time`` (seconds) as a float: a finite real number, never a bool.
+    """``time`` (seconds) as a float: a finite real number (:func:`finite_real`), never a bool.
 
     ``render(True)`` is refused: a bool is an ``int`` to Python but never a time anyone
     meant.  Raises :class:`~offscreen_isf.errors.InputError` otherwise.
     """
-    if (isinstance(time, (bool, np.bool_)) or not isinstance(time, numbers.Real)
-            or not math.isfinite(float(time))):
-        raise InputError(f"time must be a finite number of seconds, got {time!r}")
-    return float(time)
+    number = finite_real(time)
+    if number is None:
+        raise InputError(f"time must be a finite number of seconds, got {_short(time)}")
+    return number
+
+
+def check_date_numbers(date: object) -> tuple[float, float, float, float]:
+    """A (year, month, day, seconds) DATE as four finite floats; InputError otherwise."""
+    if isinstance(date, (str, bytes)) or not isinstance(date, Iterable):
+        raise InputError(f"date must be None, a datetime or (year, month, day, seconds), got {_short(date)}")
+    parts = list(date)
+    numbers_ = [finite_real(v) for v in parts]
+    if len(parts) != 4 or any(v is None for v in numbers_):
+        raise InputError(f"date must be None, a datetime or (year, month, day, seconds) of finite "
+                         f"numbers, got {_short(date)}")
+    y, m, d, sec = (float(v) for v in numbers_ if v is not None)
+    return (y, m, d, sec)
+
+
+def check_out(out: object, shape: tuple[int, ...], dtype: str) -> None:
+    """InputError unless ``out`` (a ``render(out=...)`` argument) is a writable, C-contiguous
+    numpy array of ``shape`` and ``dtype`` that owns or borrows writable memory (a read-only
+    view of ``bytes`` is refused: filling it would write into an immutable object)."""
+    if out is None:
+        return
+    if not isinstance(out, np.ndarray):
+        raise InputError(f"out must be a numpy array of shape {shape} and dtype {dtype}, "
+                         f"got {type(out).__name__}")
+    if out.shape != shape or out.dtype != np.dtype(dtype) or not out.flags.c_contiguous:
+        raise InputError(f"out must be a C-contiguous {shape} {dtype} array, got {out.shape} {out.dtype}")
+    if not out.flags.writeable:
+        raise InputError("out is a read-only array; pass a writable one (np.empty(...)) or out=None")
+
+
+def _short(value: object) -> str:
+    """``repr(value)`` cut to a readable length (a 400-digit integer is not a message)."""
+    try:
+        text = repr(value)
+    except ValueError:   # an int over Python's digit limit for text
+        return f"<a {type(value).__name__} too long to show>"
+    return text if len(text) <= 80 else text[:60] + f"... ({len(text)} characters)"
 
 
 # -- command-line description of a field -----------------------------------------------------
@@ -94,10 +148,10 @@ def _positive_seconds(label: str, value: object) -> float | None:
     """None, or ``value`` as positive finite seconds (InputError otherwise)."""
     if value is None:
         return None
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
-            or not math.isfinite(float(value)) or not float(value) > 0):
-        raise InputError(f"{label} must be a positive number of seconds or None, got {value!r}")
-    return float(value)
+    number = finite_real(value)
+    if number is None or not number > 0:
+        raise InputError(f"{label} must be a positive number of seconds or None, got {_short(value)}")
+    return number
 
 
 def _size_pair(label: str, value: Any, error: type[Exception]) -> tuple[int, int]:
@@ -143,9 +197,10 @@ def _check_memory_budget(value: object) -> int | str | None:
     # The text form ("512M") is parsed by gl.limits, the one reader of byte counts.
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ResourceLimitError(f"memory_budget must be a positive number of bytes or text "
-                                 f"such as '512M', got {value!r}")
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)
+            or not 1 <= int(value) <= 1 << 60):
+        raise ResourceLimitError(f"memory_budget must be a positive number of bytes (at most "
+                                 f"1 EiB) or text such as '512M', got {_short(value)}")
     return int(value)
 
 

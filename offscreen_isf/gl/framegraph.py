@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..contract import DateLike
-from ..errors import InputError
+from ..contract import DateLike, check_date_numbers
 from ..isf.document import Document, Target
 from ..isf.names import FLIP_UNIFORM
 from ..isf.sizeexpr import Extent
@@ -58,11 +57,7 @@ def date_vector(date: DateLike) -> tuple[float, float, float, float]:
         return (date.year, date.month, date.day, date.hour * 3600 + date.minute * 60 + date.second)
     if isinstance(date, _dt.date):
         return (date.year, date.month, date.day, 0.0)
-    try:
-        y, m, d, s = (float(v) for v in date)
-    except (TypeError, ValueError):
-        raise InputError(f"date must be None, a datetime or (year, month, day, seconds), got {date!r}") from None
-    return (y, m, d, s)
+    return check_date_numbers(date)
 
 
 class FrameGraph:

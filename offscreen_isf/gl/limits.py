@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import InputError, ResourceLimitError
 from ..isf.sizeexpr import Extent, round_half_away, target_extent
 
@@ -41,6 +43,9 @@ __all__ = ["Limits", "available_memory", "default_memory_budget", "parse_bytes",
 
 #: bytes per pixel of the two target formats
 BYTES_PER_PIXEL = {False: 4, True: 16}   # keyed by Target.float
+
+#: the largest memory budget accepted (larger numbers are typing mistakes, and overflow C sizes)
+MAX_BUDGET = 1 << 60
 
 _FALLBACK_MEMORY = 8 << 30   # when nothing can be read: budget 4 GiB
 
@@ -57,11 +62,14 @@ def parse_bytes(text: str | int) -> int:
             s = s[:-1]
         try:
             value = int(float(s) * mult)
-        except ValueError:
+        except (ValueError, OverflowError):   # "nan" / "inf" / "1e400" included
             raise ResourceLimitError(f"cannot read {text!r} as a number of bytes "
                                      "(examples: 536870912, 512M, 2G)") from None
     if value < 1:
         raise ResourceLimitError(f"a memory budget must be at least 1 byte, got {text!r}")
+    if value > MAX_BUDGET:
+        raise ResourceLimitError(f"a memory budget of {text!r} bytes is over the largest one "
+                                 f"accepted ({MAX_BUDGET} bytes, 1 EiB)")
     return value
 
 
@@ -199,17 +207,70 @@ class Limits:
                 "$OFFSCREEN_ISF_MEMORY_BUDGET (e.g. 8G)")
         return sizes
 
+    def check_input(self, inp: Input, value: Any) -> None:
+        """ResourceLimitError when the texture ``value`` would become for input ``inp`` (an
+        image file's header size, an array's shape, an audio input's ``MAX`` times its
+        channels) is over ``max_size`` or the memory budget; checked before any decoding or
+        allocation (docs/semantics.md, "Resource limits")."""
+        size = _input_texture_size(inp, value)
+        if size is None:
+            return
+        w, h, bpp = size
+        mw, mh = self.max_size or (w, h)
+        if w > mw or h > mh:
+            raise ResourceLimitError(
+                f'input "{inp.name}" would be a {w}x{h} texture, over the maximum of {mw}x{mh}; '
+                "use a smaller input (or a lower MAX), or raise the cap with Renderer(..., "
+                "max_size=(w, h)) (it cannot exceed GL_MAX_TEXTURE_SIZE)")
+        if self.memory_budget is not None and w * h * bpp > self.memory_budget:
+            raise ResourceLimitError(
+                f'input "{inp.name}" would be a {w}x{h} texture of {_mib(w * h * bpp)}, over the '
+                f"memory budget of {_mib(self.memory_budget)}; use a smaller input (or a lower "
+                "MAX), or raise the budget with Renderer(..., memory_budget=BYTES)")
 
-def confine_input(value: Any, roots: Sequence[str | os.PathLike[str]], inp: Input) -> Any:
+
+def confine_input(value: Any, roots: Sequence[str | os.PathLike[str]], inp: Input,
+                  limits: Limits | None = None) -> Any:
     """An input value with its file paths (a single image/audio path, or a cube map's six face
-    paths) confined to ``roots`` (:func:`confine_path`); other values unchanged."""
+    paths) confined to ``roots`` (:func:`confine_path`; no roots: paths kept as given), and,
+    with ``limits``, its texture size checked before anything is decoded or allocated
+    (:meth:`Limits.check_input`); other values unchanged."""
     what = f'input "{inp.name}"'
-    if isinstance(value, (str, os.PathLike)):
-        return confine_path(value, roots, what=what)
-    if inp.type == "cube" and isinstance(value, (list, tuple)):
-        return [confine_path(v, roots, what=what) if isinstance(v, (str, os.PathLike)) else v
-                for v in value]
+    if roots and isinstance(value, (str, os.PathLike)):
+        value = confine_path(value, roots, what=what)
+    elif roots and inp.type == "cube" and isinstance(value, (list, tuple)):
+        value = [confine_path(v, roots, what=what) if isinstance(v, (str, os.PathLike)) else v
+                 for v in value]
+    if limits is not None:
+        limits.check_input(inp, value)
     return value
+
+
+def _input_texture_size(inp: Input, value: Any) -> tuple[int, int, int] | None:
+    """(width, height, bytes per pixel) of the texture ``value`` would become, read from a
+    file's header or an array's shape (nothing decoded); None when it cannot be told."""
+    from ..media.audio import DEFAULT_FFT_BINS, wav_header  # noqa: PLC0415
+    from ..media.images import image_size  # noqa: PLC0415
+
+    if value is None:
+        return None
+    if inp.type == "image":
+        if isinstance(value, (str, os.PathLike)):
+            return (*image_size(value, what=f'input "{inp.name}"'), 4)
+        if isinstance(value, np.ndarray):
+            return ((value.shape[1], value.shape[0], 16 if value.dtype.kind == "f" else 4)
+                    if value.ndim >= 2 else None)
+        size = getattr(value, "size", None)   # a PIL image: (width, height)
+        return (int(size[0]), int(size[1]), 4) if isinstance(size, tuple) and len(size) == 2 else None
+    if inp.type in ("audio", "audioFFT"):
+        if isinstance(value, (str, os.PathLike)):
+            channels, _width, frames = wav_header(value)
+        else:
+            shape = np.shape(value)
+            channels, frames = (1, shape[0]) if len(shape) == 1 else (shape[0], shape[-1]) if shape else (1, 1)
+        width = inp.max or (frames if inp.type == "audio" else DEFAULT_FFT_BINS)
+        return int(width), int(channels), 16
+    return None
 
 
 def confine_path(path: str | os.PathLike[str], roots: Sequence[str | os.PathLike[str]], *,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..contract import check_out
 from ..errors import InputError, RenderError
 from .lifecycle import State
 from .pool import FORMATS, RenderTarget
@@ -80,8 +81,7 @@ def read_target(ctx: Context, target: RenderTarget, out: np.ndarray | None = Non
     dtype = dtype or FORMATS[target.format][2]
     pixel_type = READ_TYPES[dtype]
     shape = (target.height, target.width, 4)
-    if out is not None and (out.shape != shape or out.dtype != np.dtype(dtype) or not out.flags.c_contiguous):
-        raise InputError(f"out must be a C-contiguous {shape} {dtype} array, got {out.shape} {out.dtype}")
+    check_out(out, shape, dtype)
     if flip == "gpu_blit":
         return _read_flipped_on_gpu(ctx, target, out, dtype, shape)
     if flip in ("none", "mesa_invert"):

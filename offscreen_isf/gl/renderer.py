@@ -96,6 +96,13 @@ def _settings(size: tuple[int, int] | None, backend: str | None, settings: Rende
     return settings
 
 
+def _given_or_new(context: object, backend: str | None) -> Context:
+    """The shared ``context`` (InputError when it is not a :class:`Context`), or a new one."""
+    if context is not None and not isinstance(context, Context):
+        raise InputError(f"context must be a Context or None, got {type(context).__name__}")
+    return context if context is not None else Context(backend).open()
+
+
 def _undo_construction(r: Renderer) -> None:
     """A constructor that raises: close the context it opened (or free what it made in a
     shared one), from whatever state construction reached."""
@@ -165,7 +172,7 @@ class Renderer:
         self._released = False
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._owns_context = context is None
-        self.context = context if context is not None else Context(s.backend).open()
+        self.context = _given_or_new(context, s.backend)
         try:
             self._build(limits, inputs)
         except BaseException:
@@ -229,8 +236,7 @@ class Renderer:
         with self._guard("set_inputs"):
             for name, value in values.items():
                 inp = self.document.input(name)
-                if self._input_roots:
-                    value = confine_input(value, self._input_roots, inp)
+                value = confine_input(value, self._input_roots, inp, self.limits)
                 if inp.is_image:
                     self.textures.set(inp, value)
                 else:

@@ -69,6 +69,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, ParseError
+from .files import check_path_text, read_regular, regular_file
 from .inputs import SIZE_VARIABLE_TYPES, Input, parse_input
 from .names import reserved_reason
 from .sizeexpr import SizeExpr, compile_size_expr
@@ -733,16 +734,11 @@ def _classify(inputs: list[Input]) -> str:
 
 
 def _read_text(p: Path, what: str) -> str:
+    # a regular file only, checked before opening (docs/semantics.md, "Imported images and paths")
     try:
-        size = p.stat().st_size
-        if size > _MAX_FILE_BYTES:
-            raise ParseError(f"{what} is {size} bytes; refusing files over {_MAX_FILE_BYTES}",
-                             path=str(p))
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ParseError(f"{what} not found", path=str(p)) from None
-    except OSError as exc:
-        raise ParseError(f"cannot read {what}: {exc.strerror or exc}", path=str(p)) from None
+        data = read_regular(p, what, ParseError, _MAX_FILE_BYTES)
+    except ParseError as exc:
+        raise ParseError(exc.message, path=str(p)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -750,13 +746,29 @@ def _read_text(p: Path, what: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def find_vertex_shader(fs_path: Path) -> Path | None:
-    """The sibling vertex shader: path minus its last extension + ``.vs``, then ``.vert``."""
+def find_vertex_shader(fs_path: Path, roots: Sequence[Path] = (), allow_outside: bool = False) -> Path | None:
+    """The sibling vertex shader: path minus its last extension + ``.vs``, then ``.vert``.
+
+    A sibling that exists must be a regular file resolving inside the shader's folder (or
+    ``roots``, or anywhere with ``allow_outside``): ParseError otherwise, before any of its
+    content is read (a symlink to a secret must not reach a compile log)."""
     base = os.path.splitext(str(fs_path))[0]
     for ext in _VERTEX_EXTENSIONS:
         cand = Path(base + ext)
-        if cand != fs_path and cand.is_file():
-            return cand
+        if cand == fs_path or not os.path.lexists(cand):
+            continue
+        folder = fs_path.parent.resolve()
+        try:
+            resolved = cand.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise ParseError(f"vertex shader cannot be resolved: {exc}", path=str(cand)) from None
+        if not (allow_outside or resolved.is_relative_to(folder)
+                or any(resolved.is_relative_to(r) for r in roots)):
+            raise ParseError(f"vertex shader resolves outside the shader's folder {str(folder)!r}; "
+                             "refusing to read it (load(..., allow_paths=[...]) allows a folder)",
+                             path=str(cand))
+        regular_file(cand, "vertex shader", ParseError)
+        return cand
     return None
 
 
@@ -790,25 +802,24 @@ def load(source: str | os.PathLike[str] | bytes, *, base_dir: str | os.PathLike[
     elif isinstance(source, str) and "/*" in source and ("\n" in source or "\r" in source):
         text = source
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
+        path = Path(check_path_text(source, "shader file", ParseError))
         text = _read_text(path, "shader file")
     else:
         raise ParseError(f"load() needs a path or shader text, got {type(source).__name__}")
     text = text[1:] if text.startswith("\ufeff") else text
 
-    if path is not None:
-        base = path.parent if str(path.parent) else Path(".")
-        if vertex_source is None:
-            vertex_path = find_vertex_shader(path)
-            if vertex_path is not None:
-                vertex_source = _read_text(vertex_path, "vertex shader")
-    else:
-        base = Path(base_dir) if base_dir is not None else Path.cwd()
-
     try:
         roots = tuple(Path(r).resolve() for r in allow_paths)
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         raise ParseError(f"allow_paths must be folders, got {allow_paths!r}: {exc}") from None
+    if path is not None:
+        base = path.parent if str(path.parent) else Path(".")
+        if vertex_source is None:
+            vertex_path = find_vertex_shader(path, roots, bool(allow_outside))
+            if vertex_path is not None:
+                vertex_source = _read_text(vertex_path, "vertex shader")
+    else:
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
     loader = _Loader(text, path, base, vertex_source, vertex_path, strict, bool(allow_outside), roots)
     doc = loader.load()
     for msg in doc.warnings:

@@ -71,7 +71,10 @@ def _show(value: Any) -> str:
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):
-        text = repr(value)
+        try:
+            text = repr(value)
+        except ValueError:   # an int over Python's digit limit for text
+            text = f"<a {type(value).__name__} too long to show>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -87,7 +90,10 @@ def _is_number(v: Any) -> bool:
 def _p_number(where: str, key: str, v: Any) -> float:
     if not _is_number(v):
         raise SoftParseError(f"{where}: {key} must be a number, got {_show(v)}")
-    return float(v)
+    try:
+        return float(v)
+    except OverflowError:   # a JSON integer with hundreds of digits
+        raise ParseError(f"{where}: {key} {_show(v)} is too large for a number") from None
 
 
 def _p_int(where: str, key: str, v: Any) -> int:
@@ -124,14 +130,17 @@ def _p_vec(n: int) -> Callable[[str, str, Any], tuple[float, ...]]:
 
 def _real(inp: Input, value: Any, what: str = "a number") -> float:
     # numbers.Real covers int, float and numpy scalars; bools are rejected to catch mix-ups
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        # numpy 0-d arrays are numbers too
-        if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
-            return float(value)
-        raise InputError(f'input "{inp.name}" ({inp.type}) must be {what}, got {value!r}')
-    f = float(value)
+    # numpy 0-d arrays are numbers too (and checked like them)
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InputError(f'input "{inp.name}" ({inp.type}) must be {what}, got {_show(value)}')
+    try:
+        f = float(value)
+    except OverflowError:   # an int with hundreds of digits
+        f = math.inf
     if not math.isfinite(f):
-        raise InputError(f'input "{inp.name}" ({inp.type}) must be finite, got {value!r}')
+        raise InputError(f'input "{inp.name}" ({inp.type}) must be finite, got {_show(value)}')
     return f
 
 

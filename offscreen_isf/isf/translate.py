@@ -174,6 +174,10 @@ _RENAMES: dict[str, dict[str, str]] = {
 }
 
 #: macro -> (allowed argument counts, helper kind or None, implicit coordinate, fragment only)
+#: how deep IMG_* calls may nest inside each other's arguments (CompileError past it: the
+#: rewrite recurses once per level, and no real shader comes near this)
+MAX_MACRO_NESTING = 64
+
 IMG_MACROS: dict[str, tuple[tuple[int, ...], str | None, str | None, bool]] = {
     "IMG_PIXEL": ((2, 3), "VVSAMPLER_2DBYPIXEL", None, False),
     "IMG_NORM_PIXEL": ((2, 3), "VVSAMPLER_2DBYNORM", None, False),
@@ -411,6 +415,7 @@ class _Rewriter:
         self.images = images
         self.renames = _RENAMES[stage]
         self.helpers: set[tuple[str, bool]] = set()
+        self.depth = 0   # IMG_* calls being rewritten inside each other's arguments
         self.lines = text.split("\n")
         if self.toks and self.toks[-1].text.startswith("/*") and (
                 len(self.toks[-1].text) < 4 or not self.toks[-1].text.endswith("*/")):
@@ -423,6 +428,7 @@ class _Rewriter:
     def fail(self, tok: Token, msg: str) -> CompileError:
         line = tok.line + self.line_offset
         src = self.lines[tok.line - 1].strip() if tok.line - 1 < len(self.lines) else ""
+        src = src if len(src) <= 200 else src[:200] + " ..."   # a message, not the file
         return CompileError(f"{self.file}:{line}: {msg}\n    {src}", path=self.file, line=line,
                             stage=self.stage)
 
@@ -476,7 +482,14 @@ class _Rewriter:
             raise self.fail(name_tok, f"{name} has wrong number of arguments: got {len(args)}, "
                                       f"expected {want}")
         # trim spaces/tabs around arguments (newlines stay: they keep line numbers)
-        texts = [self.rewrite_range(lo, ahi).strip(" \t") for lo, ahi in args]
+        self.depth += 1
+        try:
+            if self.depth > MAX_MACRO_NESTING:   # rewriting recurses once per level
+                raise self.fail(name_tok, f"{name}: IMG_* calls nested more than "
+                                          f"{MAX_MACRO_NESTING} deep inside each other's arguments")
+            texts = [self.rewrite_range(lo, ahi).strip(" \t") for lo, ahi in args]
+        finally:
+            self.depth -= 1
         for k, a in enumerate(texts):
             if not _strip_comments(a).strip():
                 raise self.fail(name_tok, f"{name}: argument {k + 1} is empty")

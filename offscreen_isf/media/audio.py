@@ -19,31 +19,70 @@ file path (PCM 8/16/32-bit, read with the standard library).
 from __future__ import annotations
 
 import os
+import struct
 import wave
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
+from ..isf.files import open_regular
 
-__all__ = ["read_wav", "audio_samples", "waveform_texture", "fft_texture", "DEFAULT_FFT_BINS"]
+__all__ = ["read_wav", "wav_header", "MAX_CHANNELS", "audio_samples", "waveform_texture", "fft_texture", "DEFAULT_FFT_BINS"]
 
 DEFAULT_FFT_BINS = 512
 _PCM = {1: (np.uint8, 128.0, 128.0), 2: (np.int16, 0.0, 32768.0), 4: (np.int32, 0.0, 2.0 ** 31)}
 
 
-def read_wav(path: str | os.PathLike[str]) -> np.ndarray:
-    """Samples of a PCM WAV file as float32 (channels, samples) in [-1, 1]."""
+#: most channels a WAV input may have (one texture row each)
+MAX_CHANNELS = 64
+
+
+def wav_header(path: str | os.PathLike[str]) -> tuple[int, int, int]:
+    """(channels, sample width in bytes, frames) from a PCM WAV file's header, checked: a
+    regular file, 1..:data:`MAX_CHANNELS` channels, 8/16/32-bit samples, at least one frame,
+    and no more frames than the file holds.  :class:`InputError` otherwise."""
+    return _read(path, header_only=True)[0]
+
+
+def _read(path: str | os.PathLike[str], header_only: bool) -> tuple[tuple[int, int, int], bytes]:
     try:
-        with wave.open(os.fspath(path), "rb") as w:
-            width, channels, frames = w.getsampwidth(), w.getnchannels(), w.getnframes()
-            raw = w.readframes(frames)
-    except FileNotFoundError:
-        raise InputError(f"audio: file not found: {path}") from None
-    except (wave.Error, EOFError) as exc:
+        with open_regular(path, "audio", InputError) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            with wave.open(fh, "rb") as w:
+                head = (w.getnchannels(), w.getsampwidth(), w.getnframes())
+                _check_header(path, head, size)
+                raw = b"" if header_only else w.readframes(head[2])
+    except (wave.Error, EOFError, struct.error) as exc:
         raise InputError(f"audio: {path} is not a PCM WAV file ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"audio: cannot read {path}: {exc.strerror or exc}") from None
+    channels, width, frames = head
+    if not header_only and len(raw) != channels * width * frames:
+        raise InputError(f"audio: {path} is truncated: its header promises {frames} frames, "
+                         f"the file holds {len(raw) // (channels * width)}")
+    return head, raw
+
+
+def _check_header(path: str | os.PathLike[str], head: tuple[int, int, int], size: int) -> None:
+    channels, width, frames = head
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise InputError(f"audio: {path} declares {channels} channels; 1 to {MAX_CHANNELS} are read")
     if width not in _PCM:
         raise InputError(f"audio: {path}: {8 * width}-bit samples are not supported (8/16/32-bit PCM)")
+    if frames < 1:
+        raise InputError(f"audio: {path} holds no samples")
+    if frames * channels * width > size:
+        raise InputError(f"audio: {path} is truncated: its header promises {frames} frames, "
+                         f"more than its {size} bytes hold")
+
+
+def read_wav(path: str | os.PathLike[str]) -> np.ndarray:
+    """Samples of a PCM WAV file as float32 (channels, samples) in [-1, 1].
+
+    Only a regular file is opened; a malformed, truncated, empty or unreadable file is an
+    :class:`InputError` (see :func:`wav_header` for the checks)."""
+    (channels, width, _frames), raw = _read(path, header_only=False)
     dtype, offset, scale = _PCM[width]
     data = (np.frombuffer(raw, dtype).astype(np.float32) - offset) / scale
     return np.ascontiguousarray(data.reshape(-1, channels).T)
@@ -64,17 +103,20 @@ def audio_samples(value: Any, what: str = "audio") -> np.ndarray:
 
 
 def _resample_columns(data: np.ndarray, width: int) -> np.ndarray:
-    """(rows, n) -> (rows, width): averages of consecutive columns (or repeats if n < width)."""
+    """(rows, n) -> (rows, width): averages of consecutive columns (or repeats if n < width).
+
+    Column i averages source columns [floor(i n / width), max(that + 1, ceil((i + 1) n / width))):
+    computed from running sums, so the cost is one pass over ``data`` plus one over ``width``
+    (a per-column loop would take minutes for a header's MAX in the millions)."""
     n = data.shape[1]
     if n == width:
         return data
     edges = np.linspace(0, n, width + 1)
-    out = np.empty((data.shape[0], width), np.float32)
-    for i in range(width):
-        a = int(np.floor(edges[i]))
-        b = max(a + 1, int(np.ceil(edges[i + 1])))
-        out[:, i] = data[:, a:b].mean(axis=1)
-    return out
+    a = np.floor(edges[:-1]).astype(np.int64)
+    b = np.maximum(a + 1, np.ceil(edges[1:]).astype(np.int64))
+    sums = np.zeros((data.shape[0], n + 1), np.float64)
+    np.cumsum(data, axis=1, dtype=np.float64, out=sums[:, 1:])
+    return ((sums[:, b] - sums[:, a]) / (b - a)).astype(np.float32)
 
 
 def _texture(values: np.ndarray) -> np.ndarray:

@@ -14,33 +14,84 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, ResourceLimitError
+from ..isf.files import open_regular
 
-__all__ = ["to_rgba", "load_image", "to_cube_faces", "CUBE_FACE_NAMES"]
+__all__ = ["to_rgba", "load_image", "image_size", "to_cube_faces", "CUBE_FACE_NAMES"]
 
 #: the faces of a cube map in the order they are given (GL_TEXTURE_CUBE_MAP_POSITIVE_X + i)
 CUBE_FACE_NAMES = ("+X", "-X", "+Y", "-Y", "+Z", "-Z")
 
 
-def load_image(path: str | os.PathLike[str], *, what: str = "image") -> np.ndarray:
+#: Pillow modes whose RGBA conversion Pillow lacks, and the mode that gets there
+#: (``La`` is gray with premultiplied alpha: Pillow un-premultiplies it on the way to ``LA``)
+_CONVERT_VIA = {"La": "LA"}
+
+
+def _check_decode_size(size: tuple[int, int], what: str, path: Path, max_bytes: int | None) -> None:
+    """ResourceLimitError when decoding a ``size`` image to RGBA8 would pass ``max_bytes``:
+    checked from the file's header, before any pixel is decoded."""
+    w, h = size
+    need = 4 * w * h
+    if max_bytes is not None and need > max_bytes:
+        raise ResourceLimitError(
+            f"{what}: {path} is {w}x{h} pixels, {need / (1 << 20):,.1f} MiB as RGBA, over the "
+            f"memory budget of {max_bytes / (1 << 20):,.1f} MiB; use a smaller image, or raise "
+            "the budget with Renderer(..., memory_budget=BYTES)")
+
+
+def image_size(path: str | os.PathLike[str], *, what: str = "image") -> tuple[int, int]:
+    """(width, height) of an image file from its header alone (nothing decoded)."""
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+    p = Path(path)
+    try:
+        with open_regular(p, what, InputError) as fh, Image.open(fh) as im:
+            return int(im.size[0]), int(im.size[1])
+    except Image.DecompressionBombError as exc:
+        raise ResourceLimitError(f"{what}: {p}: {exc}") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise InputError(f"{what}: {p} is not a readable image ({exc})") from None
+
+
+def load_image(path: str | os.PathLike[str], *, what: str = "image",
+               max_bytes: int | None = None) -> np.ndarray:
     """Read an image file (PNG, JPEG, TIFF, ... via Pillow) as uint8 RGBA, top row first.
 
-    16-bit and float files are converted to 8 bits by Pillow's RGBA conversion.
+    16-bit and float files are converted to 8 bits by Pillow's RGBA conversion.  Only a
+    regular file is opened (a FIFO or device is refused first).  The header's size is checked
+    against ``max_bytes`` (RGBA8 bytes) and Pillow's ``MAX_IMAGE_PIXELS`` before decoding:
+    :class:`ResourceLimitError` when over.  Every other failure is an :class:`InputError`.
     """
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
 
     p = Path(path)
     try:
-        with Image.open(p) as im:
+        with open_regular(p, what, InputError) as fh, Image.open(fh) as im:
+            _check_decode_size(im.size, what, p, max_bytes)
             return to_rgba(im, what=what)
-    except FileNotFoundError:
-        raise InputError(f"{what}: file not found: {p}") from None
-    except (UnidentifiedImageError, OSError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ResourceLimitError(f"{what}: {p}: {exc}; lower the image size, or raise "
+                                 "PIL.Image.MAX_IMAGE_PIXELS if it is trusted") from None
+    except MemoryError:
+        raise ResourceLimitError(f"{what}: {p}: not enough memory to decode it") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InputError(f"{what}: {p} is not a readable image ({exc})") from None
 
 
+def _pil_rgba(image: Any, what: str) -> np.ndarray:
+    """A PIL image as an (H, W, 4) uint8 array, top row first (InputError for a mode Pillow
+    cannot convert)."""
+    try:
+        rgba = image.convert(_CONVERT_VIA[image.mode]) if image.mode in _CONVERT_VIA else image
+        return np.asarray(rgba.convert("RGBA"))
+    except ValueError as exc:
+        raise InputError(f"{what}: cannot convert a PIL image of mode {image.mode!r} to RGBA "
+                         f"({exc})") from None
+
+
 def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False,
-            reuse: np.ndarray | None = None) -> np.ndarray:
+            reuse: np.ndarray | None = None, max_bytes: int | None = None) -> np.ndarray:
     """Normalise an image value to a C-contiguous (H, W, 4) uint8 or float32 array.
 
     Rows are top first, or bottom first (GL upload order) with ``bottom_up=True``: the
@@ -53,12 +104,15 @@ def to_rgba(value: Any, *, what: str = "image", bottom_up: bool = False,
     ``reuse``: an array the caller owns (one this function returned before); an array
     value is written into it when shape and dtype match, instead of into a new allocation
     (a fresh 8 MB array page-faults on every frame of a video filter).
+
+    ``max_bytes``: for a path, the most RGBA8 bytes its decode may take (checked from the
+    header, before decoding; :class:`ResourceLimitError` when over).
     """
     if isinstance(value, (str, os.PathLike)):
-        value = load_image(value, what=what)
+        value = load_image(value, what=what, max_bytes=max_bytes)
         return np.ascontiguousarray(value[::-1]) if bottom_up else value
     if hasattr(value, "convert") and hasattr(value, "mode"):  # a PIL image
-        rgba = np.asarray(value.convert("RGBA"))
+        rgba = _pil_rgba(value, what)
         return np.ascontiguousarray(rgba[::-1] if bottom_up else rgba)
     if not isinstance(value, np.ndarray):
         raise InputError(f"{what}: expected a path, a PIL image or a numpy array, got "
