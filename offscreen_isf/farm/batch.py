@@ -49,7 +49,7 @@ import numpy as np
 
 from ..contract import RendererProtocol, RenderSettings
 from ..errors import InputError, OutputError, UsageError
-from ..media.output import frame_is_complete, write_frame
+from ..media.output import frame_is_complete, in_flight, write_frame
 from ..media.video import VIDEO_SUFFIXES, VideoFrames, VideoWriter
 from .factory import open_renderer
 
@@ -60,6 +60,12 @@ __all__ = ["RenderOptions", "parse_frames", "History", "history_of",
 
 # -- frame ranges ---------------------------------------------------------------------------
 
+#: the largest frame number (FRAMEINDEX is a GLSL int)
+MAX_FRAME = 2 ** 31 - 1
+#: the most frames one run (or one chunk) draws: its plan is a list in memory
+MAX_RUN_FRAMES = 1_000_000
+
+
 def parse_frames(text: str) -> tuple[int, int]:
     """``"A-B"`` -> (A, B) inclusive; ``"N"`` -> (0, N-1) (a count, as ``--frames 30``)."""
     m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
@@ -69,11 +75,29 @@ def parse_frames(text: str) -> tuple[int, int]:
         count = int(m.group(1))
         if count < 1:
             raise UsageError("--frames count must be at least 1")
+        if count > MAX_FRAME + 1:
+            raise UsageError(f"--frames {text[:40]}: at most {MAX_FRAME + 1} frames")
         return 0, count - 1
     first, last = int(m.group(1)), int(m.group(2))
     if last < first:
         raise UsageError(f"--frames {text}: the last frame comes before the first")
+    if last > MAX_FRAME:
+        raise UsageError(f"--frames {text[:40]}: frame numbers go up to {MAX_FRAME} "
+                         "(FRAMEINDEX is a 32-bit int)")
     return first, last
+
+
+def check_run_length(first: int, last: int, history: History, preroll: int | None) -> None:
+    """UsageError when a run would draw more than :data:`MAX_RUN_FRAMES` frames (a stateful
+    shader draws every frame from 0 up to ``last``): checked from the numbers, before any
+    list of frames is built."""
+    start = 0 if preroll is None and history.persistent else max(0, first - (preroll or 1))
+    drawn = last - start + 1
+    if drawn > MAX_RUN_FRAMES:
+        why = (f" (its persistent buffers need every frame from 0 to {last}; --preroll N draws "
+               "only N frames before the range instead)" if start == 0 and first > 0 else "")
+        raise UsageError(f"frames {first}-{last} would draw {drawn} frames in one run{why}; one run "
+                         f"draws at most {MAX_RUN_FRAMES}: split it into chunks (--frames A-B per job)")
 
 
 @dataclass(frozen=True)
@@ -324,7 +348,8 @@ def _write_image(path: str, frame: np.ndarray, compress_level: int = 6) -> None:
 
 
 def _sweep_temporaries(paths: Sequence[str]) -> int:
-    """Delete ``.NAME.*.tmp`` leftovers (of a killed run) for the given frame files."""
+    """Delete ``.NAME.*.tmp`` leftovers (of a killed run) for the given frame files; a
+    temporary another run is still writing (locked, or just created) is kept."""
     by_dir: dict[Path, set[str]] = {}
     for p in paths:
         q = Path(p)
@@ -336,7 +361,8 @@ def _sweep_temporaries(paths: Sequence[str]) -> int:
         except OSError:
             continue
         for entry in entries:
-            if entry.startswith(".") and entry.endswith(".tmp") and entry[1:-4].rpartition(".")[0] in names:
+            if (entry.startswith(".") and entry.endswith(".tmp") and entry[1:-4].rpartition(".")[0] in names
+                    and not in_flight(folder / entry)):   # another run's file being written: keep
                 (folder / entry).unlink(missing_ok=True)
                 removed += 1
     return removed
@@ -488,6 +514,7 @@ def _plan_job(opts: RenderOptions) -> _Job:
     dtype = output_dtype(doc, opts.dtype)
     kind = output_kind(opts.output)
     first, final = opts.frames
+    check_run_length(first, final, history, opts.preroll)
     frames = list(range(first, final + 1))
     pattern = frame_pattern(opts.output, len(frames) > 1) if kind == "images" else opts.output
     paths = {f: (pattern % f if "%" in pattern else pattern) for f in frames} if kind == "images" else {}

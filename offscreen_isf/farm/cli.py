@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
 import shlex
 import signal
 import sys
@@ -78,6 +79,18 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, ISFError):   # e.g. a crashed render child: runtime failures are the backend's
         return EXIT_BACKEND if isinstance(exc, RuntimeError) else EXIT_FAIL
     return EXIT_INTERNAL
+
+
+def _finite(text: str) -> float:
+    """A command-line number that must be finite: ``nan``, ``inf`` and ``1e400`` are usage
+    errors (they would otherwise reach frame counts and deadlines as NaN or infinity)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text[:40]!r}")
+    return value
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -139,7 +152,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _render_options(args: argparse.Namespace) -> RenderOptions:
     """Check the render flags' combinations and turn them into :class:`RenderOptions`."""
-    from .batch import default_jobs, parse_frames  # noqa: PLC0415
+    from .batch import MAX_FRAME, default_jobs, parse_frames  # noqa: PLC0415
 
     if args.fps is not None and args.fps <= 0:
         raise UsageError("--fps must be > 0")
@@ -150,6 +163,8 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
         if args.duration <= 0:
             raise UsageError("--duration must be > 0 seconds")
         count = max(1, round(args.duration * fps))
+        if count > MAX_FRAME + 1:
+            raise UsageError(f"--duration {args.duration:g} at {fps:g} fps is over {MAX_FRAME + 1} frames")
         frames, offset = (0, count - 1), args.time or 0.0
     elif args.frames is not None:
         frames, offset = parse_frames(args.frames), args.time or 0.0
@@ -171,8 +186,16 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
         preroll=args.preroll, resume=args.resume,
         jobs=default_jobs() if args.jobs is None else args.jobs, png_level=args.png_level, date=date,
         codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt,
-        video_args=[a for v in args.video_args for a in shlex.split(v)],
+        video_args=_split_video_args(args.video_args),
         progress=False if args.quiet else None, settings=_render_settings(args))
+
+
+def _split_video_args(values: list[str]) -> list[str]:
+    """``--video-arg`` values split as a shell would (an unbalanced quote is a usage error)."""
+    try:
+        return [a for v in values for a in shlex.split(v)]
+    except ValueError as exc:
+        raise UsageError(f"--video-arg: {exc} (check the quotes)") from None
 
 
 def _render_settings(args: argparse.Namespace) -> RenderSettings:
@@ -317,7 +340,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 _FLAG_KINDS: dict[str, tuple[dict[str, Any], Any]] = {
     "switch": ({"action": "store_true"}, False),
     "size": ({"type": _size}, None),
-    "seconds": ({"type": float}, None),
+    "seconds": ({"type": _finite}, None),
     "text": ({}, None),
     "paths": ({"action": "append"}, []),
 }
@@ -353,13 +376,13 @@ def _add_output_arguments(out: Any) -> None:
 
 
 def _add_time_arguments(when: Any) -> None:
-    when.add_argument("--time", type=float, default=None, metavar="T",
+    when.add_argument("--time", type=_finite, default=None, metavar="T",
                       help="TIME in seconds of a single frame; with --frames/--duration, an offset "
                            "added to every frame's TIME (default: 0)")
-    when.add_argument("--fps", type=float, default=None, metavar="F", help="frames per second (default: 30)")
+    when.add_argument("--fps", type=_finite, default=None, metavar="F", help="frames per second (default: 30)")
     when.add_argument("--frames", default=None, metavar="A-B",
                       help="frame range, inclusive (0-29), or a count N meaning 0..N-1")
-    when.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+    when.add_argument("--duration", type=_finite, default=None, metavar="SECONDS",
                       help="frames 0 .. round(SECONDS * fps) - 1")
     when.add_argument("--preroll", type=int, default=None, metavar="N",
                       help="draw N unwritten frames before the range instead of the automatic rule "

@@ -72,6 +72,7 @@ from .batch import (
     _bar_disabled,
     _sweep_temporaries,
     _write_image,
+    check_run_length,
     default_jobs,
     draw_plan,
     frame_pattern,
@@ -280,6 +281,7 @@ def _run_chunk(spec: JobSpec, first: int, last: int, entry: dict[str, Any]) -> N
     backend = spec.opts.settings.backend
     doc = _load_document(spec)
     history = history_of(doc)
+    check_run_length(first, last, history, spec.opts.preroll)
     plan = plan_frames(range(first, last + 1), history, spec.opts.preroll)
     values, feeds = job_inputs(spec.opts, doc)
     encoder = Encoder(spec.opts.jobs)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, ResourceLimitError
+from ..errors import InputError, ISFError, ResourceLimitError
 from ..isf.files import open_regular
 
 __all__ = ["to_rgba", "load_image", "image_size", "to_cube_faces", "CUBE_FACE_NAMES"]
@@ -48,6 +48,8 @@ def image_size(path: str | os.PathLike[str], *, what: str = "image") -> tuple[in
     try:
         with open_regular(p, what, InputError) as fh, Image.open(fh) as im:
             return int(im.size[0]), int(im.size[1])
+    except ISFError:   # already typed (a ResourceLimitError or InputError is a ValueError too)
+        raise
     except Image.DecompressionBombError as exc:
         raise ResourceLimitError(f"{what}: {p}: {exc}") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
@@ -70,6 +72,8 @@ def load_image(path: str | os.PathLike[str], *, what: str = "image",
         with open_regular(p, what, InputError) as fh, Image.open(fh) as im:
             _check_decode_size(im.size, what, p, max_bytes)
             return to_rgba(im, what=what)
+    except ISFError:   # already typed (a ResourceLimitError or InputError is a ValueError too)
+        raise
     except Image.DecompressionBombError as exc:
         raise ResourceLimitError(f"{what}: {p}: {exc}; lower the image size, or raise "
                                  "PIL.Image.MAX_IMAGE_PIXELS if it is trusted") from None

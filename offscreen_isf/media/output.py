@@ -6,13 +6,24 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
+from ..isf.files import open_regular
+
+try:
+    import fcntl
+except ImportError:   # not POSIX: temporaries are not locked
+    fcntl = None  # type: ignore[assignment]
+
+#: a temporary file younger than this is taken as in flight (its writer may not hold its lock yet)
+_FRESH_SECONDS = 5.0
 
 if TYPE_CHECKING:
     import PIL.Image
@@ -78,6 +89,31 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
+def _lock(fd: int) -> None:
+    """An exclusive advisory lock on an in-flight temporary file (POSIX; none elsewhere)."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def in_flight(path: str | os.PathLike[str]) -> bool:
+    """True when another writer still holds ``path`` (a temporary file of :func:`_atomic_write`)
+    locked, or it was created in the last few seconds (before its writer could lock it)."""
+    try:
+        with open(path, "rb") as fh:
+            if time.time() - os.fstat(fh.fileno()).st_mtime < _FRESH_SECONDS:
+                return True
+            if fcntl is None:
+                return False
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return False
+    except OSError:
+        return True   # unreadable: not ours to delete
+
+
 def _atomic_write(out: Path, write: Callable[[BinaryIO], None]) -> Path:
     """Run ``write(fh)`` on a temporary file beside ``out``, then rename it to ``out``.
 
@@ -88,9 +124,12 @@ def _atomic_write(out: Path, write: Callable[[BinaryIO], None]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            # locked until renamed: a sweep by another run (--resume) leaves it alone
+            _lock(fh.fileno())
             write(fh)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, out)
+            fh.flush()
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -127,25 +166,54 @@ def write_frame(path: str | os.PathLike[str], frame: np.ndarray, *, compress_lev
 
 
 def png_is_complete(path: str | os.PathLike[str], size: tuple[int, int], bitdepth: int = 8) -> bool:
-    """True when ``path`` is a whole RGBA PNG of ``size`` (width, height) and ``bitdepth``.
+    """True when ``path`` is a whole, intact RGBA PNG of ``size`` (width, height) and ``bitdepth``.
 
-    Reads only the header (signature + IHDR) and the last 12 bytes (the IEND chunk), so it
-    is cheap enough to run on every frame of a long sequence.
+    Every chunk's CRC is checked, and the image data is decompressed and must hold exactly
+    one filtered row per line: a zeroed or bit-flipped IDAT, or a header followed by IEND,
+    is not complete.  Only a regular file is read, and only up to the size such a PNG can have.
     """
+    width, height = size
+    raw_size = height * (1 + width * 4 * bitdepth // 8)
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(26)
-            fh.seek(0, os.SEEK_END)
-            if fh.tell() < 8 + 25 + 12:
-                return False
-            fh.seek(-12, os.SEEK_END)
-            tail = fh.read(12)
-    except OSError:
+        with open_regular(path, "frame", OutputError) as fh:
+            data = fh.read(raw_size + raw_size // 100 + 65536 + 1)   # stored blocks + chunk overhead
+    except OutputError:
         return False
-    if head[:8] != PNG_SIGNATURE or head[12:16] != b"IHDR" or tail != PNG_TRAILER:
+    if not data.startswith(PNG_SIGNATURE) or not data.endswith(PNG_TRAILER):
         return False
-    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
-    return (width, height) == tuple(size) and head[24] == bitdepth and head[25] == 6   # 6 = RGBA
+    chunks = _png_chunks(data)
+    if chunks is None or not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND":
+        return False
+    ihdr = chunks[0][1]
+    if len(ihdr) != 13 or (int.from_bytes(ihdr[0:4], "big"), int.from_bytes(ihdr[4:8], "big")) != (width, height):
+        return False
+    if ihdr[8] != bitdepth or ihdr[9] != 6 or ihdr[12] != 0:   # RGBA, not interlaced
+        return False
+    inflater = zlib.decompressobj()
+    try:
+        pixels = inflater.decompress(b"".join(d for kind, d in chunks if kind == b"IDAT"), raw_size + 1)
+    except zlib.error:
+        return False
+    return len(pixels) == raw_size and inflater.eof and not inflater.unconsumed_tail
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(type, data) of every chunk after the signature; None when a length or CRC is wrong."""
+    chunks: list[tuple[bytes, bytes]] = []
+    at = len(PNG_SIGNATURE)
+    while at < len(data):
+        if at + 12 > len(data):
+            return None
+        length = int.from_bytes(data[at:at + 4], "big")
+        end = at + 12 + length
+        if end > len(data):
+            return None
+        kind, body = data[at + 4:at + 8], data[at + 8:end - 4]
+        if zlib.crc32(kind + body) != int.from_bytes(data[end - 4:end], "big"):
+            return None
+        chunks.append((kind, body))
+        at = end
+    return chunks
 
 
 def tiff_is_complete(path: str | os.PathLike[str], size: tuple[int, int], dtype: str) -> bool:
