@@ -210,7 +210,10 @@ def _check_path(label: str) -> Callable[[object], str | None]:
             return None
         if not isinstance(value, (str, os.PathLike)):
             raise InputError(f"{label} must be a folder path or None, got {value!r}")
-        return str(os.fspath(value))
+        text = str(os.fspath(value))
+        if "\0" in text:
+            raise InputError(f"{label}: path {text[:80]!r} contains a NUL byte")
+        return text
     return check
 
 

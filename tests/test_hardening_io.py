@@ -299,3 +299,19 @@ def test_far_chunk_of_a_stateful_shader_is_refused_not_listed() -> None:
     check_run_length(first, last, stateful, 10)      # a bounded preroll is fine
     with pytest.raises(UsageError):
         check_run_length(0, 10 ** 9, History(False, False, False), None)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink"])
+def test_output_never_replaces_a_non_regular_file(tmp_path: Path, kind: str) -> None:
+    from offscreen_isf.errors import OutputError
+
+    out = tmp_path / "o.png"
+    {"folder": out.mkdir, "fifo": lambda: os.mkfifo(out), "symlink": lambda: out.symlink_to("/dev/null")}[kind]()
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_png(out, np.zeros((2, 2, 4), np.uint8))
+    assert out.is_symlink() if kind == "symlink" else os.path.lexists(out)
+
+
+def test_input_root_with_nul_refused() -> None:
+    with pytest.raises(InputError, match="NUL"):
+        oi.RenderSettings(input_root="a\0b")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 import time
 import zlib
@@ -120,6 +121,15 @@ def _atomic_write(out: Path, write: Callable[[BinaryIO], None]) -> Path:
     The temporary file is named ``.<name>.<random>.tmp`` (so ``--resume`` can sweep leftovers
     of a killed run) and removed on any failure; the result gets the usual file mode.
     """
+    try:
+        mode = os.lstat(out).st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}", path=str(out)) from None
+    if not stat.S_ISREG(mode):   # a folder, FIFO, device or symlink is never replaced
+        raise OutputError(f"{out} exists and is not a regular file (a folder, link, FIFO or device); "
+                          "refusing to replace it: choose another output path", path=str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
