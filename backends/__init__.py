@@ -1,7 +1,9 @@
 """Headless GL backends and their selection.
 
-Selection order: an explicit name > ``OFFSCREEN_ISF_BACKEND`` > the platform default
-chain (macOS: ``cgl``; Linux and others: ``egl`` if libEGL is present, else ``osmesa``).
+Selection order: an explicit name > ``OFFSCREEN_ISF_BACKEND`` > ``PYOPENGL_PLATFORM``
+(``egl``, ``osmesa`` or ``darwin``: the convention pyrender and MuJoCo users bring) > the
+platform default chain (macOS: ``cgl``; Linux and others: ``egl`` if libEGL is present and an
+EGL display initialises, else ``osmesa``, with a :class:`BackendFallbackWarning` naming why).
 
 PyOpenGL binds its platform once per process, at the first import of ``OpenGL.platform``
 (driven by ``PYOPENGL_PLATFORM``).  :func:`load` therefore sets that variable *before*
@@ -21,6 +23,7 @@ import os
 import subprocess
 import sys
 import threading
+import warnings
 from typing import TYPE_CHECKING
 
 from offscreen_isf.errors import BackendError
@@ -30,7 +33,7 @@ from .base import BackendContext, BackendInfo, BackendStatus
 if TYPE_CHECKING:
     from types import ModuleType
 
-__all__ = ["NAMES", "available", "resolve", "load", "bound", "BackendContext", "BackendInfo",
+__all__ = ["NAMES", "BackendFallbackWarning", "available", "resolve", "load", "bound", "BackendContext", "BackendInfo",
            "BackendStatus"]
 
 #: Every backend: name -> (module, PYOPENGL_PLATFORM value, PyOpenGL platform class name).
@@ -46,6 +49,13 @@ DEFAULT_CHAIN: dict[str, tuple[str, ...]] = {"darwin": ("cgl",), "linux": ("egl"
 FALLBACK_CHAIN = ("egl", "osmesa")
 
 ENV_BACKEND = "OFFSCREEN_ISF_BACKEND"
+ENV_PLATFORM = "PYOPENGL_PLATFORM"
+#: PYOPENGL_PLATFORM value -> backend name
+PLATFORM_BACKENDS = {value: name for name, (_, value, _) in BACKENDS.items()}
+
+
+class BackendFallbackWarning(RuntimeWarning):
+    """The platform default skipped a backend whose library loads but cannot render here."""
 
 _lock = threading.Lock()
 _bound: str | None = None
@@ -63,28 +73,54 @@ def _check_name(name: str, source: str) -> str:
     return key
 
 
-def resolve(name: str | None = None) -> str:
-    """The backend name to use: explicit > $OFFSCREEN_ISF_BACKEND > platform chain.
+def _from_platform_variable() -> str | None:
+    """The backend ``$PYOPENGL_PLATFORM`` names, None when unset; an unknown value is an error
+    (PyOpenGL would bind it and every backend would then refuse)."""
+    value = os.environ.get(ENV_PLATFORM, "").strip().lower()
+    if not value:
+        return None
+    if value not in PLATFORM_BACKENDS:
+        raise BackendError(f"{ENV_PLATFORM}={value!r} names no headless backend",
+                           fix=f"set {ENV_PLATFORM} to one of {', '.join(PLATFORM_BACKENDS)}, or unset it")
+    return PLATFORM_BACKENDS[value]
 
-    The platform chain picks the first backend whose system library is present; it
-    does not create a context.  Raises :class:`BackendError` if none is present.
+
+def resolve(name: str | None = None) -> str:
+    """The backend name to use: explicit > $OFFSCREEN_ISF_BACKEND > $PYOPENGL_PLATFORM >
+    platform chain.
+
+    The platform chain picks the first backend whose system library is present and, for
+    ``egl``, whose display initialises (:func:`egl.display_probe`, ctypes only: PyOpenGL is
+    not bound); skipping one emits a :class:`BackendFallbackWarning` with the reason and fix.
+    Raises :class:`BackendError` if none is usable.
     """
     if name:
         return _check_name(name, "argument")
     env = os.environ.get(ENV_BACKEND, "")
     if env:
         return _check_name(env, f"${ENV_BACKEND}")
+    from_platform = _from_platform_variable()
+    if from_platform is not None:
+        return from_platform
     if _bound is not None:  # this process already chose; stay consistent
         return _bound
     chain = next((c for p, c in DEFAULT_CHAIN.items() if sys.platform.startswith(p)), FALLBACK_CHAIN)
-    reasons = []
+    reasons: list[tuple[str, str, str]] = []
     for candidate in chain:
-        reason = _module(candidate).probe()
+        module = _module(candidate)
+        reason = module.probe()
+        fix = module.FIX
+        if reason is None and hasattr(module, "display_probe"):
+            reason, fix = module.display_probe() or (None, fix)
         if reason is None:
+            if reasons:
+                skipped = "; ".join(f"{n}: {r} (fix: {f})" for n, r, f in reasons)
+                warnings.warn(f"using backend {candidate!r}: {skipped}", BackendFallbackWarning,
+                              stacklevel=2)
             return candidate
-        reasons.append(f"{candidate}: {reason}")
-    raise BackendError("no headless GL backend is usable here (" + "; ".join(reasons) + ")",
-                       fix=_module(chain[0]).FIX)
+        reasons.append((candidate, reason, fix))
+    raise BackendError("no headless GL backend is usable here ("
+                       + "; ".join(f"{n}: {r}" for n, r, _ in reasons) + ")", fix=reasons[0][2])
 
 
 def bound() -> str | None:
@@ -105,7 +141,7 @@ def _bind_pyopengl(name: str) -> None:
                 fix=f"select the backend before anything imports OpenGL (set {ENV_BACKEND}={name} "
                 f"or PYOPENGL_PLATFORM={env_value} at process start), or use one process per backend")
         return
-    preset = os.environ.get("PYOPENGL_PLATFORM")
+    preset = os.environ.get(ENV_PLATFORM, "").strip().lower()
     if preset and preset != env_value:
         raise BackendError(f"PYOPENGL_PLATFORM={preset} conflicts with backend {name!r}",
                            fix=f"unset PYOPENGL_PLATFORM or set it to {env_value}")

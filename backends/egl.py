@@ -20,7 +20,12 @@ Thread rules: an EGL context is current on at most one thread (EGL itself answer
 ``EGL_BAD_ACCESS`` otherwise); :class:`offscreen_isf.Context` enforces this before EGL
 is asked.
 
-Environment: ``OFFSCREEN_ISF_DEVICE`` (device index in the ordered list, or ``surfaceless``).
+Environment: the device is the ``device`` argument, else ``OFFSCREEN_ISF_DEVICE``, else
+``EGL_DEVICE_ID`` (pyrender's name; both an index in the ordered list, or ``surfaceless``).
+Without any of them, ``CUDA_VISIBLE_DEVICES`` (physical CUDA ids, as the variable holds them)
+hides the NVIDIA devices it does not list and orders the rest as listed, so the first visible
+GPU is tried first; an empty value or ``-1`` means no GPU (software only).  UUID entries
+(``GPU-...``) cannot be matched to EGL devices and leave the order unchanged.
 """
 
 from __future__ import annotations
@@ -39,7 +44,10 @@ FIX_NO_LIBEGL = ("install libEGL (glvnd) and Mesa's EGL driver: "
                  "Fedora: dnf install libglvnd-egl mesa-dri-drivers")
 FIX_NO_DEVICE = ("no usable EGL device/display: on an NVIDIA machine check the driver's EGL "
                  "vendor file /usr/share/glvnd/egl_vendor.d/10_nvidia.json (containers: "
-                 "NVIDIA_DRIVER_CAPABILITIES=all); for software rendering install libgl1-mesa-dri")
+                 "NVIDIA_DRIVER_CAPABILITIES=all); for software rendering install libegl-mesa0 "
+                 "and libgl1-mesa-dri")
+VENDOR_DIRS = ("/usr/share/glvnd/egl_vendor.d", "/etc/glvnd/egl_vendor.d")
+DEVICE_VARIABLES = ("OFFSCREEN_ISF_DEVICE", "EGL_DEVICE_ID")
 
 # EGL enums used below (from the Khronos registry; PyOpenGL lacks some Mesa ones).
 EGL_PLATFORM_DEVICE_EXT = 0x313F
@@ -134,7 +142,32 @@ def list_devices() -> list[_Device]:
                 cuda_id = int(value.value)
         devices.append(_Device(handle, exts, cuda_id))
     # Stable sort: hardware before software, then CUDA order (None last), then EGL order.
-    return sorted(devices, key=lambda d: (d.software, d.cuda_id is None, d.cuda_id or 0))
+    ordered = sorted(devices, key=lambda d: (d.software, d.cuda_id is None, d.cuda_id or 0))
+    return visible_devices(ordered, os.environ.get("CUDA_VISIBLE_DEVICES"))
+
+
+def visible_devices(devices: list[_Device], cuda_visible: str | None) -> list[_Device]:
+    """``devices`` as ``CUDA_VISIBLE_DEVICES`` shows them: unset or UUID entries change nothing;
+    an empty value or ``-1`` hides every CUDA device; a list of ids keeps those CUDA devices,
+    in the list's order, ahead of the devices without a CUDA id."""
+    if cuda_visible is None:
+        return devices
+    entries = [e.strip() for e in cuda_visible.split(",") if e.strip()]
+    if not entries or entries[0] == "-1":
+        return [d for d in devices if d.cuda_id is None]
+    if not all(e.isdigit() for e in entries):
+        return devices
+    rank = {int(e): i for i, e in reversed(list(enumerate(entries)))}
+    cuda = sorted((d for d in devices if d.cuda_id in rank), key=lambda d: rank[d.cuda_id or 0])
+    return cuda + [d for d in devices if d.cuda_id is None]
+
+
+def requested_device(device: str | None) -> str:
+    """The device request: the argument, else the first of :data:`DEVICE_VARIABLES` set, else
+    "" (every device in order, then surfaceless)."""
+    if device is not None:
+        return device
+    return next((os.environ[v].strip() for v in DEVICE_VARIABLES if os.environ.get(v, "").strip()), "")
 
 
 class _Display:
@@ -149,7 +182,7 @@ class _Display:
 
     @classmethod
     def get(cls, device: str | None) -> _Display:
-        request = device if device is not None else os.environ.get("OFFSCREEN_ISF_DEVICE", "")
+        request = requested_device(device)
         # A display initialised before a fork is dead in the child (and a new one may hang).
         check_not_forked("use an EGL display")
         note_native_use()
@@ -185,7 +218,7 @@ class _Display:
                 try:
                     index = int(request)
                 except ValueError:
-                    raise BackendError(f"OFFSCREEN_ISF_DEVICE={request!r} is not a device index",
+                    raise BackendError(f"EGL device {request!r} is not a device index",
                                        fix="use an integer index (0 = first GPU) or 'surfaceless'") from None
                 if not 0 <= index < len(devices):
                     raise BackendError(
@@ -204,7 +237,7 @@ class _Display:
             return _Display(handle, "surfaceless (Mesa)")
         tried.append("surfaceless")
         raise BackendError(f"no EGL display could be initialised (tried: {', '.join(tried)})",
-                           fix=FIX_NO_DEVICE)
+                           fix=missing_package_fix())
 
 
 class EGLContext(BackendContext):
@@ -269,6 +302,60 @@ def probe() -> str | None:
             continue
         return None
     return "libEGL.so.1 not found"
+
+
+def missing_package_fix() -> str:
+    """The fix for "libEGL loads but no display starts", naming the package that is missing
+    here: no EGL vendor file at all -> Mesa's EGL vendor library; else its DRI drivers."""
+    # glvnd's own overrides replace the vendor folders when set
+    files = [f for f in os.environ.get("__EGL_VENDOR_LIBRARY_FILENAMES", "").split(":") if f]
+    dirs = [d for d in os.environ.get("__EGL_VENDOR_LIBRARY_DIRS", "").split(":") if d] or VENDOR_DIRS
+    vendors = ([f for f in files if os.path.isfile(f)] if files else
+               [f for d in dirs if os.path.isdir(d) for f in os.listdir(d) if f.endswith(".json")])
+    if not vendors:
+        return ("install Mesa's EGL vendor library: Debian/Ubuntu: apt-get install libegl-mesa0 "
+                "libgl1-mesa-dri; Fedora: dnf install mesa-libEGL mesa-dri-drivers (NVIDIA: the "
+                "driver's 10_nvidia.json vendor file)")
+    return ("install Mesa's DRI drivers (llvmpipe): Debian/Ubuntu: apt-get install libgl1-mesa-dri; "
+            "Fedora: dnf install mesa-dri-drivers; " + FIX_NO_DEVICE)
+
+
+def display_probe() -> tuple[str, str] | None:
+    """None when an EGL display initialises here (a device or surfaceless), else (reason,
+    fix).  ctypes only: PyOpenGL is not bound, so the caller can still choose OSMesa.  The
+    display stays initialised (EGL re-initialisation is what other hosts crash on); skipped
+    when a device is requested by variable (that request is then honoured or refused)."""
+    if requested_device(None):
+        return None
+    try:
+        lib = ctypes.CDLL("libEGL.so.1")
+    except OSError:
+        return "libEGL.so.1 not found", FIX_NO_LIBEGL
+    check_not_forked("use an EGL display")
+    note_native_use()
+    lib.eglGetProcAddress.restype = ctypes.c_void_p
+    lib.eglGetProcAddress.argtypes = [ctypes.c_char_p]
+    lib.eglInitialize.restype = ctypes.c_uint
+    lib.eglInitialize.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    get = lib.eglGetProcAddress(b"eglGetPlatformDisplayEXT")
+    query = lib.eglGetProcAddress(b"eglQueryDevicesEXT")
+    if not get:
+        return "this libEGL has no eglGetPlatformDisplayEXT", missing_package_fix()
+    get_display = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p)(get)
+    candidates: list[tuple[int, Any]] = []
+    if query:
+        query_devices = ctypes.CFUNCTYPE(ctypes.c_uint, ctypes.c_int32, ctypes.c_void_p,
+                                         ctypes.POINTER(ctypes.c_int32))(query)
+        handles, count = (ctypes.c_void_p * 16)(), ctypes.c_int32(0)
+        if query_devices(16, handles, ctypes.byref(count)):
+            candidates += [(EGL_PLATFORM_DEVICE_EXT, h) for h in handles[: count.value]]
+    candidates.append((EGL_PLATFORM_SURFACELESS_MESA, None))
+    for platform, native in candidates:
+        handle = get_display(platform, native, None)
+        if handle and lib.eglInitialize(handle, None, None):
+            return None
+    return ("libEGL loads but no EGL display initialises (no device, no surfaceless platform)",
+            missing_package_fix())
 
 
 FIX = FIX_NO_LIBEGL

@@ -168,6 +168,16 @@ def _size_pair(label: str, value: Any, error: type[Exception]) -> tuple[int, int
     return int(w), int(h)
 
 
+def _check_device(value: object) -> str | None:
+    """An EGL device index (int or digits) or ``"surfaceless"``; kept as text."""
+    if value is None:
+        return None
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not (text.isdigit() or text == "surfaceless"):
+        raise InputError(f"device must be an EGL device index or 'surfaceless', got {value!r}")
+    return text
+
+
 def _check_size(value: object) -> tuple[int, int]:
     return _size_pair("size", value, ResourceLimitError)
 
@@ -275,7 +285,8 @@ class RenderSettings:
     Rendering
         ``size`` (width, height) of the output in pixels; ``backend`` ``"egl"``,
         ``"osmesa"``, ``"cgl"`` or None (``$OFFSCREEN_ISF_BACKEND``, then the platform's
-        default); ``clamp`` clamps float/long/point2D/color values to the input's MIN/MAX;
+        default); ``device`` the EGL device (an index or ``"surfaceless"``; None: the
+        environment, see :mod:`offscreen_isf.backends.egl`); ``clamp`` clamps float/long/point2D/color values to the input's MIN/MAX;
         ``draw_flipped`` draws the last pass upside down so frames need no flip on readback
         (faster, not bit-exact: see ``Renderer.draw_flipped``).
     Resource limits (checked before a frame allocates anything)
@@ -299,6 +310,11 @@ class RenderSettings:
     backend: str | None = field(default=None, metadata=_option(_check_backend, CliFlag(
         "--backend", "text", RUN,
         "egl, osmesa or cgl (default: $OFFSCREEN_ISF_BACKEND, then the platform default)")))
+    device: str | None = field(default=None, metadata=_option(_check_device, CliFlag(
+        "--device", "text", RUN,
+        "EGL device: an index (0 = first GPU, in CUDA order) or 'surfaceless' (default: "
+        "$OFFSCREEN_ISF_DEVICE, then $EGL_DEVICE_ID, then the first of $CUDA_VISIBLE_DEVICES)",
+        "N")))
     clamp: bool = field(default=True, metadata=_option(_check_flag("clamp")))
     draw_flipped: bool = field(default=False, metadata=_option(_check_flag("draw_flipped"), CliFlag(
         "--draw-flipped", "switch", OUTPUT,

@@ -15,8 +15,10 @@ Memory estimate of one frame (bytes; 4 B/px RGBA8, 16 B/px RGBA32F)::
 
 Defaults: ``max_size`` = the context's ``GL_MAX_TEXTURE_SIZE`` (per side);
 ``memory_budget`` = ``$OFFSCREEN_ISF_MEMORY_BUDGET`` (bytes, ``k``/``M``/``G`` suffixes)
-or half of the memory available when the renderer is created (``MemAvailable`` in
-``/proc/meminfo``, else half of physical memory, else 4 GiB).
+or half of the memory available when the renderer is created: the smaller of
+``MemAvailable`` in ``/proc/meminfo`` (else physical memory, else 4 GiB) and what the
+process's container still has (its cgroup limit minus its usage: cgroup v2 ``memory.max`` /
+``memory.current``, v1 ``memory.limit_in_bytes`` / ``memory.usage_in_bytes``).
 
 No GL here: pure arithmetic, usable before a context exists.
 """
@@ -73,8 +75,59 @@ def parse_bytes(text: str | int) -> int:
     return value
 
 
+#: cgroup mount point and the (limit, usage) files of each cgroup version, v2 first
+CGROUP_ROOT = "/sys/fs/cgroup"
+CGROUP_FILES = (("memory.max", "memory.current"),
+                ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"))
+#: a v1 limit at or above this means "no limit" (the kernel reports a page-rounded 2**63)
+_NO_V1_LIMIT = 1 << 60
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path, encoding="ascii") as fh:
+            text = fh.read(64).strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None   # "max" (v2 unlimited) -> None
+
+
+def _own_cgroup(root: str) -> str:
+    """This process's cgroup v2 folder under ``root`` (``/proc/self/cgroup``'s ``0::`` line);
+    the root itself inside a container that mounts its own cgroup there."""
+    try:
+        with open("/proc/self/cgroup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("0::"):
+                    own = os.path.join(root, line[3:].strip().lstrip("/"))
+                    if os.path.exists(os.path.join(own, "memory.max")):
+                        return own
+    except OSError:
+        pass
+    return root
+
+
+def cgroup_memory(root: str = CGROUP_ROOT) -> int | None:
+    """Bytes the container may still allocate (cgroup limit minus usage), None when no
+    memory limit applies (no cgroup, or an unlimited one)."""
+    for base, (limit_file, usage_file) in zip((_own_cgroup(root), root), CGROUP_FILES, strict=True):
+        limit = _read_int(os.path.join(base, limit_file))
+        if limit is None or limit >= _NO_V1_LIMIT:
+            continue
+        usage = _read_int(os.path.join(base, usage_file)) or 0
+        return max(0, limit - usage)
+    return None
+
+
 def available_memory() -> int:
-    """Bytes of memory available now: ``MemAvailable`` (Linux), else physical memory."""
+    """Bytes of memory available now: the host's (below) capped by :func:`cgroup_memory`."""
+    host = _host_memory()
+    container = cgroup_memory()
+    return host if container is None else min(host, container)
+
+
+def _host_memory() -> int:
+    """``MemAvailable`` (Linux), else physical memory, else a fixed fallback."""
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:

@@ -96,11 +96,11 @@ def _settings(size: tuple[int, int] | None, backend: str | None, settings: Rende
     return settings
 
 
-def _given_or_new(context: object, backend: str | None) -> Context:
+def _given_or_new(context: object, backend: str | None, device: str | None = None) -> Context:
     """The shared ``context`` (InputError when it is not a :class:`Context`), or a new one."""
     if context is not None and not isinstance(context, Context):
         raise InputError(f"context must be a Context or None, got {type(context).__name__}")
-    return context if context is not None else Context(backend).open()
+    return context if context is not None else Context(backend, device=device).open()
 
 
 def _undo_construction(r: Renderer) -> None:
@@ -172,7 +172,7 @@ class Renderer:
         self._released = False
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._owns_context = context is None
-        self.context = _given_or_new(context, s.backend)
+        self.context = _given_or_new(context, s.backend, s.device)
         try:
             self._build(limits, inputs)
         except BaseException:
