@@ -37,7 +37,7 @@ __all__ = [
     "ISFValue", "ISFColor", "ISFPoint2D", "ISFFloat", "ISFInt", "ISFBool",
     "get_supported_glsl_versions", "ISFError", "ISFParseError", "ShaderCompilationError",
     "RenderingError", "ContextError", "ValidationError", "ShaderValidationError",
-    "coerce_to_isf_value",
+    "ShaderRenderingError", "coerce_to_isf_value",
 ]
 
 from ._v09_errors import (
@@ -46,6 +46,7 @@ from ._v09_errors import (
     ISFParseError,
     RenderingError,
     ShaderCompilationError,
+    ShaderRenderingError,
     ShaderValidationError,
     ValidationError,
     converted,
@@ -409,7 +410,10 @@ class ISFRenderer:
         plain = plain_value(value)
         if isinstance(plain, bool) and inp.type in ("long", "float"):
             plain = int(plain)
-        with converted(RenderingError, f"Failed to set input '{name}': "):
+        prefix = f"Failed to set input '{name}': "
+        if not inp.is_image:
+            prefix += _conversion_failure(value, inp.type)
+        with converted(RenderingError, prefix):
             renderer.set_inputs(**{name: plain})
         if inp.is_image:
             self._images[name] = value
@@ -421,6 +425,18 @@ class ISFRenderer:
                             f"got {type(inputs).__name__}")
         for name, value in inputs.items():
             self.set_input(name, value)
+
+    def get_current_inputs(self) -> dict[str, Any]:
+        """Every input's current value, by name (the pyvvisf 0.2 wrapper's method).
+
+        Numbers and bools as Python scalars, colors and points as tuples (clamped, as
+        rendered); image and audio inputs as the value given to :meth:`set_input` (None when
+        unset).  A new dict each call: changing it changes nothing.
+        """
+        renderer = self._require()
+        values = renderer.inputs
+        return {i.name: (self._images.get(i.name) if i.is_image else values.get(i.name))
+                for i in renderer.document.inputs}
 
     # -- rendering -------------------------------------------------------------------------
     def render(self, width: int, height: int, inputs: dict[str, Any] | None = None,
@@ -494,6 +510,22 @@ class ISFRenderer:
     def __repr__(self) -> str:
         doc = self._holder.renderer.document.name if self._holder.renderer else None
         return f"<ISFRenderer {doc} {'closed' if self._closed else 'open'}>"
+
+
+#: ISF input TYPE -> the type name the pyvvisf 0.2 wrapper's conversion messages used
+_CONVERSION_LABELS = {"float": "float", "long": "int", "bool": "bool", "color": "Color",
+                      "point2D": "Point2D", "event": "bool"}
+
+
+def _conversion_failure(value: Any, isf_type: str) -> str:
+    """The pyvvisf 0.2 wrapper's words for a value that does not convert ("Cannot convert
+    str to float: ", "... values must be numbers: "), put before our own detail."""
+    label = _CONVERSION_LABELS.get(isf_type, isf_type)
+    text = f"Cannot convert {type(value).__name__} to {label}"
+    if isinstance(value, (list, tuple)) and not all(
+            isinstance(v, (int, float, np.integer, np.floating)) for v in value):
+        text += " (values must be numbers)"
+    return text + ": "
 
 
 def _size(width: Any, height: Any) -> tuple[int, int]:

@@ -76,6 +76,10 @@ class RenderingError(ISFError, oi.RenderError):
         ISFError.__init__(self, message, {"operation": operation} if operation else None)
 
 
+#: the pyvvisf 0.2 wrapper's name for :class:`RenderingError` (the same class)
+ShaderRenderingError = RenderingError
+
+
 class ContextError(ISFError, oi.BackendError):
     """No usable GL context: ``ContextError(message, platform_info=None)``."""
 

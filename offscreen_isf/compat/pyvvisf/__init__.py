@@ -112,6 +112,7 @@ from .._v09 import (
     RenderingError,
     RenderResult,
     ShaderCompilationError,
+    ShaderRenderingError,
     ShaderValidationError,
     ValidationError,
     coerce_to_isf_value,
@@ -147,7 +148,7 @@ __all__ = [
     "ISFValue", "ISFColor", "ISFPoint2D", "ISFFloat", "ISFInt", "ISFBool",
     "get_supported_glsl_versions", "ISFError", "ISFParseError", "ShaderCompilationError",
     "RenderingError", "ContextError", "ValidationError", "ShaderValidationError",
-    "coerce_to_isf_value",
+    "ShaderRenderingError", "coerce_to_isf_value",
     # 0.9's modules: ``from offscreen_isf.compat.pyvvisf.parser import ISFParser``
     "errors", "types", "parser", "renderer", "result", "glsl_versions",
     # offscreen-isf extras

@@ -8,9 +8,10 @@ from .._v09_errors import (
     ISFParseError,
     RenderingError,
     ShaderCompilationError,
+    ShaderRenderingError,
     ShaderValidationError,
     ValidationError,
 )
 
 __all__ = ["ISFError", "ISFParseError", "ShaderCompilationError", "ShaderValidationError",
-           "RenderingError", "ContextError", "ValidationError"]
+           "RenderingError", "ShaderRenderingError", "ContextError", "ValidationError"]
