@@ -47,11 +47,12 @@ import numpy as np
 
 from ..backends.base import BackendInfo
 from ..contract import DEFAULT_TIMEOUT, DateLike, RenderSettings, check_time
-from ..errors import InputError, RenderCrashed, RenderTimeout, ThreadError
+from ..errors import InputError, ISFError, RenderCrashed, RenderTimeout, ThreadError
 from ..gl.limits import Limits, confine_input
 from ..isf.document import Document, load
 from ..media.images import to_cube_faces, to_rgba
-from .isolate_wire import WorkerProcess, _DeadlineError, _WorkerDiedError, kill_quietly, rebuild_error, shared_file
+from .isolate_reply import FrameSpec, accept, started_facts
+from .isolate_wire import WorkerProcess, _BadReplyError, _DeadlineError, _WorkerDiedError, kill_quietly, shared_file
 from .isolate_worker import COMMANDS, Command
 
 __all__ = ["IsolatedRenderer", "RemoteContext", "DEFAULT_TIMEOUT"]
@@ -110,6 +111,13 @@ def _crash_error(name: str, w: WorkerProcess, doing: str) -> RenderCrashed:
         "persistent buffers restart from (0,0,0,0)" + (f"\nworker stderr:\n{tail}" if tail else ""))
 
 
+def _bad_reply_error(name: str, w: WorkerProcess, doing: str, reason: object) -> RenderCrashed:
+    """The error for a worker that broke the protocol (it was killed: its replies are not trusted)."""
+    return RenderCrashed(
+        f"{name}: the worker process (pid {w.pid}) sent a malformed reply while {doing}: {reason}; "
+        "it was killed and a new one was started; persistent buffers restart from (0,0,0,0)")
+
+
 def _outgoing(document: Document, settings: RenderSettings, name: str, value: Any) -> Any:
     """One input value as sent to the worker: image files and cube faces read here (confined
     to ``input_root``), other values coerced here; audio paths are read by the worker."""
@@ -126,7 +134,133 @@ def _outgoing(document: Document, settings: RenderSettings, name: str, value: An
     return inp.coerce(value, clamp=settings.clamp)
 
 
-class IsolatedRenderer:
+class _WorkerSide:
+    """The half of :class:`IsolatedRenderer` that owns its worker process: starting it (with
+    its own deadline), one call at a time, checked replies, replacing it after a timeout, a
+    crash or a malformed reply.  Not used on its own."""
+
+    #: the module the worker process runs, and the command table it serves (one table for
+    #: both sides; a test subclass may name a worker module with extra commands)
+    worker_module = "offscreen_isf.farm.isolate_worker"
+    commands: Mapping[str, Command] = COMMANDS
+
+    settings: RenderSettings
+    document: Document
+    context: RemoteContext
+    limits: Limits | None
+    frame_index: int
+    restarts: int
+    _backend: str
+    _released: bool
+    _replay: dict[str, Any]
+    _busy: threading.Lock
+    _shm: _SharedFrame | None
+    _worker_ref: list[WorkerProcess | None]
+
+    @property
+    def timeout(self) -> float | None:
+        """Seconds per call (None: no deadline)."""
+        return self.settings.timeout
+
+    @property
+    def start_timeout(self) -> float | None:
+        """Seconds for a worker to start, open its context and compile."""
+        return self.settings.resolved_start_timeout
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The current worker's process id (None before start / after release)."""
+        w = self._worker_ref[0]
+        return None if w is None else w.pid
+
+    # -- worker management ------------------------------------------------------------
+    def _spawn(self) -> WorkerProcess:
+        env = {"OFFSCREEN_ISF_BACKEND": self._backend, **self.settings.worker_environment()}
+        w = WorkerProcess(self.worker_module, self._shm.fd if self._shm else None, env)
+        self._worker_ref[0] = w
+        return w
+
+    def _ensure_started(self) -> WorkerProcess:
+        """The running worker, started (init answered) within ``start_timeout`` seconds of
+        this call: a restart has its own deadline, never charged to the call's ``timeout``
+        (docs/semantics.md, "Resource limits")."""
+        w = self._worker_ref[0] or self._spawn()
+        if not w.started:
+            limit = self.start_timeout
+            meta, _ = self._exchange(w, "init", {
+                "document": self.document, "settings": self.settings, "frame_index": self.frame_index,
+                "inputs": dict(self._replay), "shm_size": len(self._shm.map) if self._shm and self._shm.map else 0,
+            }, None if limit is None else _time.monotonic() + limit, limit)
+            w.started = True
+            info, max_texture, max_size, budget = started_facts(meta)
+            self.context = RemoteContext(self._backend, info, max_texture)
+            self.limits = Limits(max_size, budget)
+        return w
+
+    def _replace(self, w: WorkerProcess) -> None:
+        """Kill ``w`` and start its successor now (its start overlaps the caller's work)."""
+        w.kill()
+        self._worker_ref[0] = None
+        self.restarts += 1
+        if not self._released:
+            self._spawn()
+
+    def _exchange(self, w: WorkerProcess, cmd: str, arg: Any, deadline: float | None,
+                  limit: float | None, frame: FrameSpec | None = None) -> tuple[dict[str, Any], bytes]:
+        """Send one command, wait for its reply and check it (``frame``: the frame a render
+        asked for); timeouts, deaths and malformed replies become ISF errors."""
+        doing = self.commands[cmd].doing
+        doing = doing.format(**arg) if isinstance(arg, dict) else doing
+        started = _time.monotonic()
+        try:
+            w.send((cmd, arg), deadline)
+            meta, payload = w.recv(deadline, frame.nbytes if frame else 0)
+            error = accept(cmd, meta, payload, frame)
+        except _BadReplyError as exc:
+            self._replace(w)
+            raise _bad_reply_error(self.document.name, w, doing, exc) from None
+        except _DeadlineError:
+            self._replace(w)
+            raise RenderTimeout(
+                f"{self.document.name}: {doing} took longer than {limit:g} s (waited "
+                f"{_time.monotonic() - started:.2f} s); the worker (pid {w.pid}) was killed and a new one "
+                "started; persistent buffers restart from (0,0,0,0). Raise timeout= if the shader is "
+                "legitimately slow") from None
+        except _WorkerDiedError:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                w.proc.wait(timeout=1.0)
+            self._replace(w)
+            raise _crash_error(self.document.name, w, doing) from None
+        except BaseException:
+            # KeyboardInterrupt or similar mid-request: the protocol state is unknown.
+            self._replace(w)
+            raise
+        if error is not None:
+            raise error
+        return meta, payload
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        if self._released:
+            raise InputError("this Renderer was released; create a new one")
+        if not self._busy.acquire(blocking=False):
+            raise ThreadError("this renderer is busy in another thread; use one renderer per "
+                              "thread (or serialise the calls yourself)", state="BUSY", event="use")
+        try:
+            yield
+        finally:
+            self._busy.release()
+
+    def _call(self, cmd: str, arg: Any, frame: FrameSpec | None = None) -> tuple[dict[str, Any], bytes]:
+        """Forward one command of :attr:`commands` to a started worker, within ``timeout``
+        seconds counted once the worker has started."""
+        with self._guard():
+            w = self._ensure_started()
+            deadline = None if self.timeout is None else _time.monotonic() + self.timeout
+            return self._exchange(w, cmd, arg, deadline, self.timeout, frame)
+
+
+class IsolatedRenderer(_WorkerSide):
     """A renderer (:class:`~offscreen_isf.contract.RendererProtocol`) whose GL work runs in a
     worker process; every call is forwarded as one command of
     :data:`~offscreen_isf.farm.isolate_worker.COMMANDS`.
@@ -143,11 +277,6 @@ class IsolatedRenderer:
     worker is started by the constructor and answers before it returns, so a shader that
     does not compile raises :class:`~offscreen_isf.errors.CompileError` here too.
     """
-
-    #: the module the worker process runs, and the command table it serves (one table for
-    #: both sides; a test subclass may name a worker module with extra commands)
-    worker_module = "offscreen_isf.farm.isolate_worker"
-    commands: Mapping[str, Command] = COMMANDS
 
     def __init__(self, shader: str | os.PathLike[str] | Document, settings: RenderSettings | None = None,
                  *, inputs: Mapping[str, Any] | None = None, **options: Any) -> None:
@@ -184,16 +313,6 @@ class IsolatedRenderer:
 
     # -- settings as attributes (read-only) --------------------------------------------
     @property
-    def timeout(self) -> float | None:
-        """Seconds per call (None: no deadline)."""
-        return self.settings.timeout
-
-    @property
-    def start_timeout(self) -> float | None:
-        """Seconds for a worker to start, open its context and compile."""
-        return self.settings.resolved_start_timeout
-
-    @property
     def clamp(self) -> bool:
         return self.settings.clamp
 
@@ -201,90 +320,6 @@ class IsolatedRenderer:
     def draw_flipped(self) -> bool:
         """See ``Renderer.draw_flipped``."""
         return self.settings.draw_flipped
-
-    @property
-    def worker_pid(self) -> int | None:
-        """The current worker's process id (None before start / after release)."""
-        w = self._worker_ref[0]
-        return None if w is None else w.pid
-
-    # -- worker management ------------------------------------------------------------
-    def _spawn(self) -> WorkerProcess:
-        env = {"OFFSCREEN_ISF_BACKEND": self._backend, **self.settings.worker_environment()}
-        w = WorkerProcess(self.worker_module, self._shm.fd if self._shm else None, env)
-        self._worker_ref[0] = w
-        return w
-
-    def _ensure_started(self) -> WorkerProcess:
-        """The running worker, started (init answered) within ``start_timeout``."""
-        w = self._worker_ref[0] or self._spawn()
-        if not w.started:
-            limit = self.start_timeout
-            meta, _ = self._exchange(w, "init", {
-                "document": self.document, "settings": self.settings, "frame_index": self.frame_index,
-                "inputs": dict(self._replay), "shm_size": len(self._shm.map) if self._shm and self._shm.map else 0,
-            }, None if limit is None else w.started_at + limit, limit)
-            w.started = True
-            self.context = RemoteContext(self._backend, meta.get("info"), int(meta.get("max_texture_size", 0)))
-            ms = meta.get("max_size")
-            self.limits = Limits(tuple(ms) if ms else None, meta.get("memory_budget"))
-        return w
-
-    def _replace(self, w: WorkerProcess) -> None:
-        """Kill ``w`` and start its successor now (its start overlaps the caller's work)."""
-        w.kill()
-        self._worker_ref[0] = None
-        self.restarts += 1
-        if not self._released:
-            self._spawn()
-
-    def _exchange(self, w: WorkerProcess, cmd: str, arg: Any, deadline: float | None,
-                  limit: float | None) -> tuple[dict[str, Any], bytes]:
-        """Send one command, wait for its reply; timeouts and deaths become ISF errors."""
-        doing = self.commands[cmd].doing
-        doing = doing.format(**arg) if isinstance(arg, dict) else doing
-        started = _time.monotonic()
-        try:
-            w.send((cmd, arg), deadline)
-            meta, payload = w.recv(deadline)
-        except _DeadlineError:
-            self._replace(w)
-            raise RenderTimeout(
-                f"{self.document.name}: {doing} took longer than {limit:g} s (waited "
-                f"{_time.monotonic() - started:.2f} s); the worker (pid {w.pid}) was killed and a new one "
-                "started; persistent buffers restart from (0,0,0,0). Raise timeout= if the shader is "
-                "legitimately slow") from None
-        except _WorkerDiedError:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                w.proc.wait(timeout=1.0)
-            self._replace(w)
-            raise _crash_error(self.document.name, w, doing) from None
-        except BaseException:
-            # KeyboardInterrupt or similar mid-request: the protocol state is unknown.
-            self._replace(w)
-            raise
-        if "error" in meta:
-            raise rebuild_error(meta)
-        return meta, payload
-
-    @contextlib.contextmanager
-    def _guard(self) -> Iterator[None]:
-        if self._released:
-            raise InputError("this Renderer was released; create a new one")
-        if not self._busy.acquire(blocking=False):
-            raise ThreadError("this renderer is busy in another thread; use one renderer per "
-                              "thread (or serialise the calls yourself)", state="BUSY", event="use")
-        try:
-            yield
-        finally:
-            self._busy.release()
-
-    def _call(self, cmd: str, arg: Any) -> tuple[dict[str, Any], bytes]:
-        """Forward one command of :attr:`commands` to a started worker, within ``timeout``."""
-        with self._guard():
-            w = self._ensure_started()
-            deadline = None if self.timeout is None else _time.monotonic() + self.timeout
-            return self._exchange(w, cmd, arg, deadline, self.timeout)
 
     # -- the contract -------------------------------------------------------------------
     def compile(self) -> None:
@@ -294,11 +329,33 @@ class IsolatedRenderer:
 
     def set_inputs(self, **values: Any) -> None:
         """As ``Renderer.set_inputs``.  Image paths are read here (confined to
-        ``input_root`` when set) and sent as pixels; audio paths are read by the worker."""
+        ``input_root`` when set) and sent as pixels; audio paths are read by the worker.
+
+        All values are checked here first and become the caller's (``inputs``, and the
+        replay a restarted worker gets) only once the worker accepted them: a refused or
+        crashed call changes nothing (a worker that refused a part is set back)."""
         sent = {name: _outgoing(self.document, self.settings, name, value) for name, value in values.items()}
+        try:
+            self._call("set_inputs", sent)
+        except (RenderTimeout, RenderCrashed, ThreadError):
+            raise      # nothing reached a live worker's state (or another thread owns the call)
+        except ISFError:
+            self._set_back(list(sent))
+            raise
         self._values.update((k, v) for k, v in sent.items() if k in self._values)
-        self._call("set_inputs", sent)
         self._replay.update(sent)
+
+    def _set_back(self, names: list[str]) -> None:
+        """After a refused set_inputs: the worker's ``names`` back to the caller's values (it
+        may have taken a part); a worker that refuses that too is replaced."""
+        back = {n: self._values[n] if n in self._values else self._replay.get(n) for n in names}
+        with contextlib.suppress(RenderTimeout, RenderCrashed):
+            try:
+                self._call("set_inputs", back)
+            except ISFError:
+                w = self._worker_ref[0]
+                if w is not None:
+                    self._replace(w)
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -317,11 +374,14 @@ class IsolatedRenderer:
             raise InputError(f"dtype must be 'uint8' or 'float32', got {dtype!r}")
         if date is None:
             date = _dt.datetime.now()      # the caller's clock, not the worker's
+        want = FrameSpec((self.size[1], self.size[0], 4),
+                         dtype or ("float32" if self.document.output_is_float else "uint8"),
+                         len(self._shm.map) if self._shm is not None and self._shm.map is not None else 0)
         meta, payload = self._call("render", {
             "time": seconds, "date": date, "dtype": dtype, "transport": self.settings.transport,
-            "frame_index": int(self.frame_index)})
-        shape, dt = tuple(meta["shape"]), np.dtype(meta["dtype"])
-        src = (self._shm.array(shape, dt) if meta.get("in") == "shm" and self._shm is not None
+            "frame_index": int(self.frame_index)}, want)
+        shape, dt = want.shape, np.dtype(want.dtype)
+        src = (self._shm.array(shape, dt) if meta["in"] == "shm" and self._shm is not None
                else np.frombuffer(payload, dtype=dt).reshape(shape))
         if out is not None:
             if out.shape != shape or out.dtype != dt:

@@ -1,13 +1,17 @@
 """The wire between an isolated renderer and its worker process (both sides).
 
 Requests (caller -> worker): an 8-byte little-endian length, then a pickled
-``(command, argument)`` pair.  The worker trusts the caller, so pickle is fine that way.
+``(command, argument, number)`` triple.  The worker trusts the caller, so pickle is fine
+that way.
 
-Replies (worker -> caller): a header (JSON length, payload length), JSON metadata, then raw
-payload bytes (a frame, when it does not travel through the shared memory file).  The
-caller never unpickles what the worker sends: a worker compromised through the GL driver
-cannot run code in the caller through this channel.  Errors travel as JSON and are rebuilt
-only as classes of :mod:`offscreen_isf.errors`.
+Replies (worker -> caller): a header (JSON length, payload length), JSON metadata carrying
+the request's ``number`` as ``"seq"``, then raw payload bytes (a frame, when it does not
+travel through the shared memory file).  The caller treats every reply as untrusted: it
+never unpickles what the worker sends (a worker compromised through the GL driver cannot
+run code in the caller through this channel), refuses a header announcing more than
+:data:`MAX_META_BYTES` of JSON or more payload than the request can produce before reading
+either, and checks the metadata (:mod:`.isolate_reply`) before using it.  Errors travel as
+JSON and are rebuilt only as classes of :mod:`offscreen_isf.errors`.
 
 Not thread-safe: the isolated renderer serialises every use of one :class:`WorkerProcess`.
 """
@@ -38,6 +42,10 @@ __all__ = ["WorkerProcess", "WorkerPipe", "shared_file", "encode_error",
 
 HEADER = struct.Struct("<Q")     # request: pickle length
 REPLY = struct.Struct("<IQ")     # reply: JSON length, raw payload length
+#: the most JSON bytes one reply may announce (error texts are cut to fit: :func:`encode_error`)
+MAX_META_BYTES = 1 << 20
+#: characters kept of each text field of an error reply
+MAX_ERROR_TEXT = 64 * 1024
 
 
 class _WorkerDiedError(Exception):
@@ -46,6 +54,11 @@ class _WorkerDiedError(Exception):
 
 class _DeadlineError(Exception):
     """A deadline passed (internal to the farm layer)."""
+
+
+class _BadReplyError(Exception):
+    """The worker's reply broke the protocol (internal: the isolated renderer turns it into
+    RenderCrashed and replaces the worker).  ``str()`` says what was wrong."""
 
 
 def shared_file(size: int) -> int:
@@ -64,8 +77,14 @@ def shared_file(size: int) -> int:
 
 def encode_error(exc: ISFError) -> dict[str, Any]:
     """Worker side: an :mod:`offscreen_isf.errors` instance as JSON-safe metadata
-    (:meth:`~offscreen_isf.errors.ISFError.to_dict`: class name, text, structured fields)."""
-    return exc.to_dict()
+    (:meth:`~offscreen_isf.errors.ISFError.to_dict`: class name, text, structured fields),
+    each text cut to :data:`MAX_ERROR_TEXT` characters so that the reply stays under
+    :data:`MAX_META_BYTES` (a huge compile log stays an error, not a broken reply)."""
+    out = exc.to_dict()
+    for key, value in out.items():
+        if isinstance(value, str) and len(value) > MAX_ERROR_TEXT:
+            out[key] = value[:MAX_ERROR_TEXT] + f"\n[... {len(value) - MAX_ERROR_TEXT} characters cut]"
+    return out
 
 
 def rebuild_error(meta: Mapping[str, Any]) -> ISFError:
@@ -100,14 +119,17 @@ class WorkerProcess:
         os.set_blocking(self._rfd, False)
         self.started = False      # init request answered
         self.started_at = _time.monotonic()
+        self._seq = 0             # number of the last request sent
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
     # -- I/O with deadlines (``deadline``: time.monotonic() seconds, None = none) -------------
-    def send(self, obj: Any, deadline: float | None) -> None:
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    def send(self, request: tuple[str, Any], deadline: float | None) -> None:
+        """Send ``(command, argument)``, numbered; its reply must carry the same number."""
+        self._seq += 1
+        data = pickle.dumps((*request, self._seq), protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(HEADER.pack(len(data)) + data)
         while view:
             self._wait(self._wfd, write=True, deadline=deadline)
@@ -119,13 +141,26 @@ class WorkerProcess:
                 raise _WorkerDiedError() from None
             view = view[n:]
 
-    def recv(self, deadline: float | None) -> tuple[dict[str, Any], bytes]:
-        head = self._read(REPLY.size, deadline)
-        jlen, plen = REPLY.unpack(head)
-        meta = json.loads(self._read(jlen, deadline).decode("utf-8"))
-        payload = self._read(plen, deadline) if plen else b""
+    def recv(self, deadline: float | None, max_payload: int = 0) -> tuple[dict[str, Any], bytes]:
+        """The reply to the last request: JSON metadata (a dict carrying its number) and at
+        most ``max_payload`` payload bytes.  Sizes are checked from the header before anything
+        is read, so a lying header never allocates: :class:`_BadReplyError`."""
+        jlen, plen = REPLY.unpack(self._read(REPLY.size, deadline))
+        if jlen > MAX_META_BYTES:
+            raise _BadReplyError(f"its reply announced {jlen} bytes of metadata (at most {MAX_META_BYTES})")
+        if plen > max_payload:
+            raise _BadReplyError(f"its reply announced {plen} payload bytes (this request allows {max_payload})")
+        raw = self._read(jlen, deadline)
+        try:
+            meta = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise _BadReplyError(f"its reply metadata is not JSON ({type(exc).__name__})") from None
         if not isinstance(meta, dict):
-            raise _WorkerDiedError()
+            raise _BadReplyError(f"its reply metadata is a JSON {type(meta).__name__}, not an object")
+        if meta.get("seq") != self._seq:
+            raise _BadReplyError(f"its reply is numbered {str(meta.get('seq'))[:40]!r}, "
+                                 f"not {self._seq} (the request it answers)")
+        payload = self._read(plen, deadline) if plen else b""
         return meta, payload
 
     def _read(self, n: int, deadline: float | None) -> bytes:
@@ -215,6 +250,7 @@ class WorkerPipe:
         os.dup2(devnull, 0)
         os.dup2(2, 1)
         self._rfile: IO[bytes] = os.fdopen(rfd, "rb", buffering=0)
+        self.seq = 0      # the number of the request being answered
 
     def _read_exact(self, n: int) -> bytes | None:
         buf = bytearray()
@@ -226,20 +262,32 @@ class WorkerPipe:
         return bytes(buf)
 
     def request(self) -> tuple[str, Any] | None:
-        """The next ``(command, argument)``; None when the caller closed the pipe."""
+        """The next ``(command, argument)``; None when the caller closed the pipe.  Its number
+        is kept for the reply."""
         head = self._read_exact(HEADER.size)
         body = None if head is None else self._read_exact(HEADER.unpack(head)[0])
         if body is None:
             return None
-        cmd, arg = pickle.loads(body)   # from the caller: trusted
+        cmd, arg, self.seq = pickle.loads(body)   # from the caller: trusted
         return str(cmd), arg
 
     def reply(self, meta: Mapping[str, Any], payload: bytes | memoryview = b"") -> None:
+        """Answer the last request (its number added to ``meta``).  A reply whose JSON would
+        pass :data:`MAX_META_BYTES` is sent as a RenderError saying so instead."""
         raw = memoryview(payload).cast("B")      # byte length, whatever the array's shape
-        data = json.dumps(meta).encode("utf-8")
-        for view in (memoryview(REPLY.pack(len(data), raw.nbytes) + data), raw):
-            while view:
-                view = view[os.write(self._wfd, view):]
+        data = json.dumps({**meta, "seq": self.seq}).encode("utf-8")
+        if len(data) > MAX_META_BYTES:
+            too_long = RenderError(f"the render worker's reply was too long ({len(data)} bytes of "
+                                   f"metadata); it begins: {str(meta)[:2000]}")
+            data, raw = json.dumps({**encode_error(too_long), "seq": self.seq}).encode("utf-8"), memoryview(b"")
+        self.write(REPLY.pack(len(data), raw.nbytes) + data)
+        self.write(raw)
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Write ``data`` whole to the caller (blocking)."""
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._wfd, view):]
 
 
 def die_with_parent(parent: int) -> None:
