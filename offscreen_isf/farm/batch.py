@@ -238,6 +238,8 @@ class Feeds:
             name = inp.name
 
             def numbered(n: int, t: float) -> np.ndarray:
+                # each frame too: a frame file may be a symlink leading out of the root
+                self._confine(pattern % n, f"--image {name} (frame {n})")
                 return load_image(pattern % n, what=f'--image {name} (frame {n})')
             self.dynamic[name] = numbered
         elif Path(path).suffix.lower() in self.VIDEO_IN:
