@@ -472,7 +472,7 @@ void main() {
 def test_time_offset__time_offset_basic(render_shader: Any) -> None:
     r = render_shader(STEPS)
     frames = [frame(r, 16, 16, time_offset=t) for t in (0.5, 1.5, 2.5, 3.5)]
-    for a, b in zip(frames, frames[1:]):
+    for a, b in zip(frames, frames[1:], strict=False):
         assert a.shape == (16, 16, 4) and not np.array_equal(a, b)
 
 
