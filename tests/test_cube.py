@@ -181,7 +181,7 @@ def test_img_size_is_the_face_size(tmp_path: Path) -> None:
 @pytest.mark.gl
 def test_cube_input_from_python_paths_arrays_and_pil(tmp_path: Path) -> None:
     """set_inputs(sky=[six faces]) with paths, arrays and PIL images; None unsets (a blank
-    1x1 cube, transparent black, size (1, 1))."""
+    1x1 cube, opaque black, size (1, 1))."""
     from PIL import Image
 
     write_faces(tmp_path)
@@ -194,7 +194,7 @@ def test_cube_input_from_python_paths_arrays_and_pil(tmp_path: Path) -> None:
         r.set_inputs(sky=faces)
         np.testing.assert_array_equal(r.render(0.0)[0, :, :3], expected_row())
         r.set_inputs(sky=None)
-        assert (r.render(0.0)[0] == 0).all()
+        np.testing.assert_array_equal(r.render(0.0)[0], np.broadcast_to([0, 0, 0, 255], (len(DIRECTIONS), 4)))
         r.set_inputs(sky=[face(i) for i in range(6)])
         np.testing.assert_array_equal(r.render(0.0)[0, :, :3], expected_row())
 
@@ -279,4 +279,4 @@ def test_cube_input_through_the_isolated_renderer(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="outside"):
             r.set_inputs(sky=[tmp_path / "outside.png"] + [root / n for n in FACE_FILES[1:]])
         r.set_inputs(sky=None)
-        assert (r.render(0.0)[0] == 0).all()
+        np.testing.assert_array_equal(r.render(0.0)[0], np.broadcast_to([0, 0, 0, 255], (len(DIRECTIONS), 4)))

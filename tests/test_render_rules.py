@@ -111,12 +111,20 @@ def test_float_image_input_and_path(shared_ctx, tmp_path) -> None:
         np.testing.assert_array_equal(r.render(), u8(arr))
 
 
-def test_unset_image_reads_transparent_black(shared_ctx) -> None:
-    src = isf({"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]},
-              "void main() { gl_FragColor = IMG_THIS_NORM_PIXEL(inputImage) + vec4(0.0, 0.0, 0.0, IMG_SIZE(inputImage).x / 255.0); }")
+@pytest.mark.parametrize("kind", ["image", "audio", "audioFFT"])
+def test_unset_input_reads_opaque_black(shared_ctx, kind: str) -> None:
+    """An unset image-like input reads (0, 0, 0, 1), GL's value for a unit with nothing complete
+    bound (what the reference shows), with IMG_SIZE (1, 1); setting None again unsets it."""
+    src = isf({"INPUTS": [{"NAME": "inputImage", "TYPE": kind}]},
+              "void main() { gl_FragColor = IMG_THIS_NORM_PIXEL(inputImage) - vec4(0.0, 0.0, 0.0, IMG_SIZE(inputImage).x / 255.0); }")
+    expected = np.broadcast_to([0, 0, 0, 254], (2, 3, 4))
     with oi.Renderer(src, (3, 2), context=shared_ctx) as r:
-        img = r.render()
-    np.testing.assert_array_equal(img, np.broadcast_to([0, 0, 0, 1], (2, 3, 4)))
+        np.testing.assert_array_equal(r.render(), expected)
+        if kind == "image":
+            r.set_inputs(inputImage=np.full((2, 3, 4), 255, np.uint8))
+            assert (r.render()[..., :3] == 255).all()
+            r.set_inputs(inputImage=None)
+            np.testing.assert_array_equal(r.render(), expected)
 
 
 def test_img_pixel_norm_pixel_size_on_a_different_sized_image(shared_ctx) -> None:
@@ -481,7 +489,7 @@ def test_changing_or_unsetting_images_and_failed_compiles_leak_nothing(shared_ct
             np.testing.assert_array_equal(r.render(), image)   # re-uploaded into the same texture
         assert shared_ctx.live_objects()["texture"] == textures
         r.set_inputs(inputImage=None)
-        assert (r.render() == 0).all()
+        assert (r.render() == [0, 0, 0, 255]).all()   # unset: opaque black
         assert shared_ctx.live_objects()["texture"] == textures - 1
     before = shared_ctx.live_objects()
     bad = isf({}, "void main() { gl_FragColor = vec4(nope); }")

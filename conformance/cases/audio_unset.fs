@@ -1,3 +1,3 @@
-/*{"ISFVSN":"2","DESCRIPTION":"an unset audio input samples (0,0,0,0) with IMG_SIZE (1,1)",
+/*{"ISFVSN":"2","DESCRIPTION":"an unset audio input samples opaque black (0,0,0,1) with IMG_SIZE (1,1)",
 "INPUTS":[{"NAME":"snd","TYPE":"audio"}]}*/
-void main() { gl_FragColor = IMG_THIS_NORM_PIXEL(snd) + vec4(IMG_SIZE(snd) / 4.0, 0.0, 1.0); }
+void main() { gl_FragColor = IMG_THIS_NORM_PIXEL(snd) * 0.5 + vec4(IMG_SIZE(snd) / 4.0, 0.0, 0.25); }

@@ -1,4 +1,4 @@
-/*{"ISFVSN":"2","DESCRIPTION":"an unset image samples (0,0,0,0) with IMG_SIZE (1,1)",
+/*{"ISFVSN":"2","DESCRIPTION":"an unset image samples opaque black (0,0,0,1) with IMG_SIZE (1,1)",
 "INPUTS":[{"NAME":"inputImage","TYPE":"image"}]}*/
 void main() {
     vec4 c = IMG_THIS_NORM_PIXEL(inputImage);

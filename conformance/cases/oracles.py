@@ -122,8 +122,8 @@ def case_inputs_point2d_set() -> Case:
 @case
 def case_inputs_image_unset() -> Case:
     return Case("inputs_image_unset", "inputs",
-                "unset image reads (0,0,0,0), IMG_SIZE (1,1)",
-                (2, 1), [Frame(columns(1, [0, 0, 0, 0], [0.25, 0.25, 0, 1]))])
+                "unset image reads opaque black (0,0,0,1), IMG_SIZE (1,1)",
+                (2, 1), [Frame(columns(1, [0, 0, 0, 1], [0.25, 0.25, 1, 1]))])
 
 
 @case
@@ -781,8 +781,8 @@ def case_audio_fft_layout() -> Case:
 
 @case
 def case_audio_unset() -> Case:
-    return Case("audio_unset", "audio", "unset audio reads (0,0,0,0), size (1,1)", (2, 1),
-                [Frame(solid(2, 1, [0.25, 0.25, 0, 1]))])
+    return Case("audio_unset", "audio", "unset audio reads opaque black (0,0,0,1), size (1,1)", (2, 1),
+                [Frame(solid(2, 1, [0.25, 0.25, 0, 0.75]))])
 
 
 # -- transitions (docs/semantics.md, "Files and the header") -------------------------------

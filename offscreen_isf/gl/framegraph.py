@@ -176,8 +176,8 @@ class FrameGraph:
                     texture, size = buffer.texture, (buffer.width, buffer.height)
                     if extent is not None and extent.texture == size:
                         size = extent
-                elif extent is not None:
-                    size = extent            # unwritten temporary target: reads black
+                elif extent is not None:    # unwritten temporary target: transparent black
+                    texture, size = self.textures.blank_target, extent
             gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
             gl.glBindTexture(getattr(gl, kind), texture)
             program.set(gl, f"_{name}_imgSize", size)

@@ -229,7 +229,7 @@ class Renderer:
         """Set input values by name (validated; unknown names raise :class:`InputError`).
 
         Images: a path, PIL image or (H, W[, 3|4]) uint8/float array, top row first; None
-        unsets (the shader then reads transparent black, 1x1).  Cube maps: six such images,
+        unsets (the shader then reads opaque black (0, 0, 0, 1), 1x1).  Cube maps: six such images,
         faces +X, -X, +Y, -Y, +Z, -Z, square and of one size.  Audio: (channels, samples)
         floats in [-1, 1] or a WAV path.
         """

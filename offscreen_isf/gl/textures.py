@@ -128,6 +128,13 @@ def upload_cube(ctx: Context, gl: Any, owner: object, faces: np.ndarray, texture
     return texture
 
 
+#: what an unset image, audio or cube input reads: opaque black, as a texture unit with no
+#: complete texture bound samples in GL, and so what the reference host shows
+#: (docs/semantics.md, "Image helpers")
+UNBOUND_TEXEL = np.array([[[0, 0, 0, 255]]], np.uint8)
+#: what a temporary target read before its pass wrote it this frame reads: transparent black
+UNWRITTEN_TEXEL = np.zeros((1, 1, 4), np.uint8)
+
 #: cube map sampling: VVISF-GL's (linear, clamp to edge, no mipmaps; seamless filtering off)
 _CUBE_SAMPLING = (("GL_TEXTURE_MIN_FILTER", "GL_LINEAR"), ("GL_TEXTURE_MAG_FILTER", "GL_LINEAR"),
                   ("GL_TEXTURE_WRAP_S", "GL_CLAMP_TO_EDGE"), ("GL_TEXTURE_WRAP_T", "GL_CLAMP_TO_EDGE"),
@@ -142,13 +149,13 @@ class InputTextures:
         self.ctx = ctx
         self.owner = owner
         self.document = document
-        #: image-like input name -> its source (None: unset, reads transparent black 1x1)
+        #: image-like input name -> its source (None: unset, reads opaque black 1x1)
         self.inputs: dict[str, Source | None] = {i.name: None for i in document.inputs if i.is_image}
         #: IMPORTED name -> its source (loaded at the first build, kept across generations)
         self.imported: dict[str, Source] = {}
         #: sampler names that are cube maps (bound to GL_TEXTURE_CUBE_MAP)
         self.cubes = document.cube_names()
-        self.blank = self.blank_cube = 0
+        self.blank = self.blank_target = self.blank_cube = 0
         self._stale: list[int] = []   # textures of unset inputs, deleted at the next frame
 
     # -- CPU side (no context needed) ------------------------------------------------------
@@ -192,9 +199,11 @@ class InputTextures:
     def build(self, gl: Any) -> None:
         """For a new context generation: the blank texture; IMPORTED images loaded (once per
         renderer) and every source marked for upload."""
-        self.blank = upload(self.ctx, gl, self.owner, np.zeros((1, 1, 4), np.uint8))
+        self.blank = upload(self.ctx, gl, self.owner, UNBOUND_TEXEL)
+        self.blank_target = upload(self.ctx, gl, self.owner, UNWRITTEN_TEXEL)
         if self.cubes:
-            self.blank_cube = upload_cube(self.ctx, gl, self.owner, np.zeros((6, 1, 1, 4), np.uint8))
+            self.blank_cube = upload_cube(self.ctx, gl, self.owner,
+                                          np.broadcast_to(UNBOUND_TEXEL, (6, 1, 1, 4)).copy())
         for imp in self.document.imported:
             if imp.name in self.imported:
                 continue
@@ -226,8 +235,8 @@ class InputTextures:
                 self.ctx.delete("texture", source.texture)
         for texture in self._stale:
             self.ctx.delete("texture", texture)
-        for blank in (self.blank, self.blank_cube):
+        for blank in (self.blank, self.blank_target, self.blank_cube):
             if blank:
                 self.ctx.delete("texture", blank)
-        self.blank = self.blank_cube = 0
+        self.blank = self.blank_target = self.blank_cube = 0
         self.forget()
