@@ -27,7 +27,7 @@ from .farm.isolate import IsolatedRenderer
 from .gl.context import Context
 from .gl.lifecycle import Event, State
 from .gl.renderer import Renderer, render
-from .isf.document import Document, load
+from .isf.document import Document, ISFWarning, load
 from .media.output import to_pil, write_png
 
 __version__ = "0.1.0"
@@ -35,7 +35,8 @@ __version__ = "0.1.0"
 __all__ = ["load", "Document", "Renderer", "render", "open_renderer", "RenderSettings", "RendererProtocol",
            "IsolatedRenderer", "to_pil", "write_png", "Context", "State", "Event", "backends", "errors", "ISFError", "ParseError",
            "CompileError", "InputError", "BackendError", "LifecycleError", "ThreadError",
-           "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderCrashed", "RenderError", "__version__"]
+           "ContextLostError", "ResourceLimitError", "RenderTimeout", "RenderCrashed", "RenderError",
+           "ISFWarning", "__version__"]
 
 
 _LAZY_MODULES = {"backends": "offscreen_isf.backends", "distributed": "offscreen_isf.farm.distributed"}

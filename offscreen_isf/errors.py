@@ -36,6 +36,8 @@ __all__ = [
     "RenderError",
     "OutputError",
     "UsageError",
+    "MissingExtraError",
+    "missing_extra",
     "DaskMissingError",
     "ChunkFailed",
     "ERRORS",
@@ -215,7 +217,30 @@ class UsageError(ISFError, ValueError):
     """The command line asks for something contradictory or malformed (exit code 2)."""
 
 
-class DaskMissingError(UsageError):
+class MissingExtraError(UsageError):
+    """An optional feature needs packages that are not installed: exit code 2 in the CLI,
+    whichever feature it is.  ``extra`` names the setup.cfg extra, ``packages`` what it
+    installs; :func:`missing_extra` builds one with the install commands in its text."""
+
+    FIELDS = ("extra", "packages")
+
+    def __init__(self, message: str = "", *, extra: str | None = None,
+                 packages: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.extra = extra
+        self.packages = tuple(packages)
+
+
+def missing_extra(feature: str, extra: str, packages: tuple[str, ...],
+                  cls: type[MissingExtraError] = MissingExtraError) -> MissingExtraError:
+    """``feature needs the 'extra' extra: pip install PACKAGES (from a checkout: pip install
+    -e '.[extra]')`` -- both commands work without the project being on a package index."""
+    quoted = " ".join(f"'{p}'" if any(c in p for c in "[]<>=") else p for p in packages)
+    return cls(f"{feature} needs the '{extra}' extra: pip install {quoted} "
+               f"(from a checkout: pip install -e '.[{extra}]')", extra=extra, packages=packages)
+
+
+class DaskMissingError(MissingExtraError):
     """``--workers`` / ``--scheduler`` / ``render_range`` need dask.distributed (exit code 2)."""
 
 
@@ -228,7 +253,8 @@ ERRORS: Mapping[str, type[ISFError]] = {
     cls.__name__: cls for cls in (
         ISFError, ParseError, SoftParseError, CompileError, InputError, BackendError,
         LifecycleError, ThreadError, ContextLostError, ResourceLimitError, RenderTimeout,
-        RenderCrashed, RenderError, OutputError, UsageError, DaskMissingError, ChunkFailed)
+        RenderCrashed, RenderError, OutputError, UsageError, MissingExtraError, DaskMissingError,
+        ChunkFailed)
 }
 
 

@@ -135,7 +135,8 @@ def test_parse_value_is_typed_by_the_declaration() -> None:
     assert parse_value(doc.input("bang"), "on") is True
     from offscreen_isf.errors import InputError
 
-    for name, bad in (("tint", "#ff80"), ("tint", "red"), ("level", "x"), ("bang", "maybe")):
+    # CSS names and #rgb/#rgba are colours (Pillow's parser); five hex digits or a non-name are not
+    for name, bad in (("tint", "#ff80f"), ("tint", "reddish"), ("level", "x"), ("bang", "maybe")):
         with pytest.raises(InputError):
             parse_value(doc.input(name), bad)
 

@@ -37,6 +37,7 @@ import os
 import re
 import sys
 import time as _time
+import warnings
 import wave
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -49,6 +50,7 @@ import numpy as np
 
 from ..contract import RendererProtocol, RenderSettings
 from ..errors import InputError, OutputError, UsageError
+from ..isf.document import ISFWarning
 from ..media.output import frame_is_complete, in_flight, write_frame
 from ..media.video import VIDEO_SUFFIXES, VideoFrames, VideoWriter
 from .factory import open_renderer
@@ -163,11 +165,24 @@ def _floats(inp: Any, text: str, what: str) -> list[float]:
         raise InputError(f'--set {inp.name}: {inp.type} takes {what}, got {text!r}') from None
 
 
+def _css_color(inp: Any, text: str) -> list[float]:
+    """``#rgb``, ``#rgba``, ``#rrggbb[aa]``, CSS names (``orange``) and ``rgb()/hsl()`` through
+    Pillow's colour parser, as 0..1 floats (3 or 4 of them)."""
+    from PIL import ImageColor  # noqa: PLC0415 - Pillow is only needed for colour words
+
+    try:
+        rgb = ImageColor.getrgb(text)
+    except ValueError:
+        raise InputError(f"--set {inp.name}: color takes r,g,b[,a] (0..1), #rgb, #rrggbb[aa] or a "
+                         f"CSS colour name, got {text!r}") from None
+    return [v / 255.0 for v in rgb]
+
+
 def parse_value(inp: Any, text: str) -> Any:
     """A command-line value for input ``inp`` typed by its declaration.
 
     bool/event: true/false/yes/no/on/off/1/0; long: an integer or a LABELS entry; float: a
-    number; color: ``r,g,b[,a]`` (0..1) or ``#rrggbb[aa]``; point2D: ``x,y`` (pixels);
+    number; color: ``r,g,b[,a]`` (0..1), ``#rgb``, ``#rrggbb[aa]`` or a CSS name; point2D: ``x,y`` (pixels);
     image / audio: a path (see :class:`Feeds` for sequences and videos).
     """
     t = inp.type
@@ -187,12 +202,9 @@ def parse_value(inp: Any, text: str) -> Any:
         except ValueError:
             raise InputError(f"--set {inp.name}: float takes a number, got {text!r}") from None
     if t == "color":
-        if text.startswith("#"):
-            digits = text[1:]
-            if len(digits) not in (6, 8) or not re.fullmatch(r"[0-9a-fA-F]+", digits):
-                raise InputError(f"--set {inp.name}: color takes #rrggbb or #rrggbbaa, got {text!r}")
-            return [int(digits[i:i + 2], 16) / 255.0 for i in range(0, len(digits), 2)]
-        return _floats(inp, text, "r,g,b[,a] (0..1) or #rrggbb")
+        if text.startswith("#") or text[:1].isalpha():
+            return _css_color(inp, text)
+        return _floats(inp, text, "r,g,b[,a] (0..1), #rgb, #rrggbb[aa] or a CSS colour name")
     if t == "point2D":
         return _floats(inp, text, "x,y")
     return text
@@ -454,7 +466,29 @@ def job_inputs(opts: RenderOptions, doc: Any) -> tuple[dict[str, Any], Feeds]:
     except BaseException:
         feeds.close()
         raise
+    for note in input_notes(doc, values, set(feeds.static) | set(feeds.dynamic)):
+        warnings.warn(note, ISFWarning, stacklevel=2)
     return values, feeds
+
+
+def input_notes(doc: Any, values: dict[str, Any], images: set[str]) -> list[str]:
+    """What the run will not do as asked, said before the first frame: a ``--set`` value
+    outside the input's MIN..MAX (the renderer clamps it), and a filter without its
+    ``inputImage`` (which then reads transparent black)."""
+    notes = []
+    for name, value in values.items():
+        inp = doc.input(name)
+        if inp.min is None or inp.max is None or isinstance(value, str):
+            continue
+        lows, highs = (inp.min, inp.max) if isinstance(inp.min, tuple) else ((inp.min,), (inp.max,))
+        given = value if isinstance(value, (list, tuple)) else [value]
+        if any(not lo <= v <= hi for v, lo, hi in zip(given, lows, highs, strict=False)):
+            notes.append(f"--set {name}={value!r} is outside MIN..MAX {inp.min!r}..{inp.max!r}: "
+                         "the shader sees it clamped")
+    if doc.kind == "filter" and "inputImage" not in images:
+        notes.append(f"{doc.name} is a filter but no --image inputImage=PATH was given: "
+                     "inputImage reads transparent black")
+    return notes
 
 
 def start_plan(r: RendererProtocol, doc: Any, values: dict[str, Any], feeds: Feeds,

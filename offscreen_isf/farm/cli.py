@@ -7,14 +7,17 @@ files or folders), ``backends`` (what can render here, and how to fix what canno
 ``demo`` (the bundled example, or ``--pattern`` for the built-in test pattern).
 
 Every deliberate failure prints one line ``error: ...`` (and ``fix: ...`` when there is
-one) to stderr, with no traceback unless ``--debug``.  Exit codes:
+one) to stderr, with no traceback unless ``--debug``; with ``--json`` it also prints one JSON
+object ``{"ok": false, "exit_code", "error" (the class), "text", "message", ...fields}`` to
+stdout (stderr when frames go to stdout).  ``-v``/``--version`` prints the version.  Exit codes:
 
 ====  ====================================================================================
 code  meaning
 ====  ====================================================================================
 0     success
 1     ``validate``: some shader failed; ``backends``: no usable backend
-2     usage: bad or contradictory arguments (argparse's code)
+2     usage: bad or contradictory arguments (argparse's code); an optional extra that is
+      not installed (video, tiff, dask: :class:`~offscreen_isf.errors.MissingExtraError`)
 3     shader: parse or compile error (also: shader file not found)
 4     backend: no usable GL backend, context lost, driver/GL error
 5     input: a bad ``--set``/``--image``/``--audio`` value or file, size over the GL limit
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib.metadata
 import json
 import math
 import shlex
@@ -219,6 +223,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
     if workers is not None and scheduler is not None:
         raise UsageError("give --workers or --scheduler, not both")
+    if opts.settings.device is not None and (workers is not None or scheduler is not None):
+        raise UsageError("--device picks one GPU for this process; Dask workers pick theirs from "
+                         "their own OFFSCREEN_ISF_DEVICE or CUDA_VISIBLE_DEVICES")
     if workers is None and scheduler is None:
         if getattr(args, "chunk_size", None) is not None or getattr(args, "stream", False):
             raise UsageError("--chunk-size and --stream need --workers N or --scheduler ADDRESS")
@@ -247,10 +254,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from ..isf.document import load  # noqa: PLC0415
+    from ..isf.document import ISFWarning, load  # noqa: PLC0415
     from ..isf.inputs import input_summary  # noqa: PLC0415
 
-    doc = load(args.shader)
+    # The warnings are listed below (or in the JSON) once, not also as they are found.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ISFWarning)
+        doc = load(args.shader)
     if args.json:
         print(json.dumps({
             "path": doc.name, "kind": doc.kind, "isfvsn": doc.vsn, "description": doc.description,
@@ -455,6 +465,15 @@ def _add_render_arguments(p: argparse.ArgumentParser) -> None:
     _add_settings_arguments(groups)
 
 
+def _version() -> str:
+    """The installed distribution's version (the package's ``__version__`` sits above this
+    layer; the metadata says the same)."""
+    try:
+        return importlib.metadata.version("offscreen-isf")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed: run pip install -e . in the checkout)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand (``--debug`` on each)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -464,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog="exit codes: 0 ok, 1 validate/backends failed, 2 usage, "
                                             "3 shader parse/compile, 4 backend/GL, 5 input, 6 I/O, "
                                             "70 internal, 130 interrupted")
+    parser.add_argument("-v", "--version", action="version", version=f"offscreen-isf {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("backends", parents=[common],
                        help="list backends: usable (GL strings) or why not and the fix")
@@ -516,6 +536,15 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.split()) or type(exc).__name__
 
 
+def _print_json_error(args: argparse.Namespace, exc: BaseException, code: int) -> None:
+    """The ``--json`` failure object: ``{"ok": false, "exit_code", "error", "text", ...}``
+    (the error's structured fields), on stdout unless raw frames go there."""
+    body = exc.to_dict() if isinstance(exc, ISFError) else {
+        "error": type(exc).__name__, "text": str(exc), "message": str(exc)}
+    stream = sys.stderr if getattr(args, "output", None) == "-" else sys.stdout
+    print(json.dumps({"ok": False, "exit_code": code, **body}, indent=2, default=str), file=stream)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (table in the module docstring)."""
     parser = build_parser()
@@ -540,6 +569,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         code = exit_code_for(exc)
+        if getattr(args, "json", False):
+            _print_json_error(args, exc, code)
         if code == EXIT_INTERNAL:
             print(f"error: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
                   "traceback and report it)", file=sys.stderr)

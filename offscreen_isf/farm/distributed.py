@@ -65,6 +65,7 @@ from ..errors import (
     ParseError,
     ResourceLimitError,
     UsageError,
+    missing_extra,
 )
 from .batch import (
     Encoder,
@@ -91,7 +92,7 @@ __all__ = ["render_range", "run_distributed", "render_chunk", "split_chunks", "d
            "JobSpec", "INSTALL_HINT", "EVENT_TOPIC"]
 
 #: what to run when dask is not installed
-INSTALL_HINT = "pip install 'offscreen-isf[dask]'"
+INSTALL_HINT = "pip install 'dask[distributed]>=2024.1' (from a checkout: pip install -e '.[dask]')"
 #: the scheduler event topic each chunk attempt is logged under (for the manifest's attempts)
 EVENT_TOPIC = "offscreen-isf"
 #: errors that would fail the same way on every attempt: returned, not raised, so not retried
@@ -105,8 +106,8 @@ def _import_distributed() -> Any:
     try:
         import distributed  # noqa: PLC0415
     except ImportError as exc:
-        raise DaskMissingError(f"rendering on a Dask cluster needs dask.distributed "
-                               f"({exc.name or 'distributed'} is not installed): {INSTALL_HINT}") from None
+        raise missing_extra(f"rendering on a Dask cluster ({exc.name or 'distributed'} is not installed)",
+                            "dask", ("dask[distributed]>=2024.1",), DaskMissingError) from None
     return distributed
 
 

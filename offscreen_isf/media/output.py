@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, missing_extra
 from ..isf.files import open_regular
 
 try:
@@ -158,7 +158,7 @@ def write_tiff(path: str | os.PathLike[str], frame: np.ndarray) -> Path:
     try:
         import tifffile  # noqa: PLC0415
     except ImportError:
-        raise InputError("TIFF output needs tifffile: pip install 'offscreen-isf[tiff]'") from None
+        raise missing_extra("TIFF output", "tiff", ("tifffile",)) from None
     data = np.ascontiguousarray(frame if frame.dtype == np.uint8 else frame.astype(np.float32))
     def write(fh: BinaryIO) -> None:
         buffer = io.BytesIO()       # tifffile wants a named file or a seekable buffer

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, missing_extra
 from .output import FILE_MODE, to_uint8
 
 __all__ = ["VIDEO_SUFFIXES", "VideoWriter", "VideoFrames", "ffmpeg_exe"]
@@ -60,8 +60,7 @@ def ffmpeg_exe() -> str:
     try:
         import imageio_ffmpeg  # noqa: PLC0415
     except ImportError:
-        raise InputError("video needs imageio-ffmpeg (a bundled ffmpeg binary): "
-                         "pip install 'offscreen-isf[video]'") from None
+        raise missing_extra("video (a bundled ffmpeg binary)", "video", ("imageio-ffmpeg",)) from None
     try:
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError as exc:
