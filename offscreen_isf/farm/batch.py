@@ -21,10 +21,13 @@ The chunk rule (pre-roll)
     still drawn from frame 0 up to the last missing frame.
 
 Outputs (``-o``)
-    an image path (``.png``; ``.tif``/``.tiff`` for float RGBA TIFF), a numbered sequence
-    (``f_%05d.png`` or ``f_#####.png``; the number is the absolute frame number), a video
-    (``.mp4 .mov .webm .mkv``, see :mod:`offscreen_isf.media.video`), or ``-``: raw RGBA frames
-    on stdout, top row first, uint8 or (with float output) float32 little-endian.
+    an image path by suffix (``.png .tif .tiff .exr .jpg .jpeg .webp``, see
+    :mod:`offscreen_isf.media.formats`), a numbered sequence (``f_%05d.exr`` or
+    ``f_#####.png``; the number is the absolute frame number), an animated preview (``.gif``;
+    ``.webp`` for several frames without a number field, see :mod:`offscreen_isf.media.animation`),
+    a video (``.mp4 .mov .webm .mkv``, see :mod:`offscreen_isf.media.video`), or ``-``: raw RGBA
+    frames on stdout, top row first, uint8 or (with float output) float32 little-endian.  Any
+    other suffix is refused before anything is drawn.
 
 Images are written by a small thread pool (PNG/zlib encoding releases the GIL) through a
 bounded window of pending frames, so rendering overlaps encoding and memory stays bounded.
@@ -38,7 +41,6 @@ import re
 import sys
 import time as _time
 import warnings
-import wave
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,8 +53,10 @@ import numpy as np
 from ..contract import RendererProtocol, RenderSettings
 from ..errors import InputError, OutputError, UsageError
 from ..isf.document import ISFWarning
-from ..media.output import frame_is_complete, in_flight, write_frame
-from ..media.video import VIDEO_SUFFIXES, VideoFrames, VideoWriter
+from ..media.animation import ANIMATION_SUFFIXES, AnimationWriter, check_animation
+from ..media.formats import EncodeSettings, frame_is_complete, image_format, write_frame
+from ..media.output import DEFAULT_PNG_LEVEL, in_flight
+from ..media.video import VIDEO_SUFFIXES, VideoFrames, VideoWriter, check_video
 from .factory import open_renderer
 
 __all__ = ["RenderOptions", "parse_frames", "History", "history_of",
@@ -68,11 +72,26 @@ MAX_FRAME = 2 ** 31 - 1
 MAX_RUN_FRAMES = 1_000_000
 
 
+def parse_frame_range(text: str) -> tuple[int, int, int]:
+    """``"A-B"`` -> (A, B, 1) inclusive; ``"A-BxS"`` -> (A, B, S): every S-th frame from A
+    (``0-100x2`` is 0, 2, ... 100); ``"N"`` -> (0, N-1, 1) (a count, as ``--frames 30``)."""
+    m = re.fullmatch(r"(.*?)\s*x\s*(\d+)\s*", text)
+    if m is None:
+        return (*parse_frames(text), 1)
+    step = int(m.group(2))
+    if not 1 <= step <= MAX_FRAME:
+        raise UsageError(f"--frames {text[:40]}: the step after x must be at least 1")
+    if "-" not in m.group(1):
+        raise UsageError(f"--frames {text[:40]}: a step needs a range, as in 0-100x2")
+    return (*parse_frames(m.group(1)), step)
+
+
 def parse_frames(text: str) -> tuple[int, int]:
     """``"A-B"`` -> (A, B) inclusive; ``"N"`` -> (0, N-1) (a count, as ``--frames 30``)."""
     m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
     if not m:
-        raise UsageError(f"--frames takes A-B (inclusive, e.g. 0-29) or a count N, got {text!r}")
+        raise UsageError(f"--frames takes A-B (inclusive, e.g. 0-29), A-BxSTEP (0-100x2) or a count N, "
+                         f"got {text!r}")
     if m.group(2) is None:
         count = int(m.group(1))
         if count < 1:
@@ -266,24 +285,14 @@ class Feeds:
     def add_audio(self, inp: Any, path: str) -> None:
         if inp.type not in ("audio", "audioFFT"):
             raise InputError(f'--audio {inp.name}: input "{inp.name}" is {inp.type}, not audio/audioFFT')
-        from ..media.audio import read_wav  # noqa: PLC0415
+        from ..media.audio import AudioTrack  # noqa: PLC0415
 
         self._confine(path, f"--audio {inp.name}")
-        samples = read_wav(path)
-        with wave.open(os.fspath(path), "rb") as w:
-            rate = w.getframerate()
+        track = AudioTrack.load(path)
         width = int(inp.max) if inp.max else 1024
         if inp.type == "audioFFT":
             width = 2 * (int(inp.max) if inp.max else 512)
-
-        def window(n: int, t: float, s: np.ndarray = samples) -> np.ndarray:
-            start = int(round(t * rate))
-            out = np.zeros((s.shape[0], width), np.float32)
-            if 0 <= start < s.shape[1]:
-                chunk = s[:, start:start + width]
-                out[:, :chunk.shape[1]] = chunk
-            return out
-        self.dynamic[inp.name] = window
+        self.dynamic[inp.name] = lambda n, t: track.window(t, width)
 
     def values(self, frame: int, time: float) -> dict[str, Any]:
         """The dynamic inputs' values for ``frame`` at ``time`` seconds."""
@@ -354,9 +363,9 @@ class Encoder:
             self.pool.shutdown(wait=True)
 
 
-def _write_image(path: str, frame: np.ndarray, compress_level: int = 6) -> None:
+def _write_image(path: str, frame: np.ndarray, encoding: EncodeSettings | None = None) -> None:
     try:
-        write_frame(path, frame, compress_level=compress_level)
+        write_frame(path, frame, encoding)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -391,7 +400,8 @@ class RenderOptions:
 
     shader: str
     output: str = "out/frame.png"
-    frames: tuple[int, int] = (0, 0)
+    frames: tuple[int, int] = (0, 0)     # first, last (inclusive)
+    step: int = 1                        # every step-th frame from the first
     fps: float = 30.0
     offset: float = 0.0                  # seconds added to every frame's TIME
     sets: list[str] = field(default_factory=list)
@@ -401,7 +411,9 @@ class RenderOptions:
     preroll: int | None = None           # None: the chunk rule
     resume: bool = False
     jobs: int = field(default_factory=lambda: default_jobs())
-    png_level: int = 6                   # zlib level of PNG frames
+    png_level: int = DEFAULT_PNG_LEVEL   # zlib level of PNG frames (--png-compression)
+    quality: int = 95                    # JPEG / WebP / animated WebP quality (100: lossless WebP)
+    exr_type: str = "half"               # EXR samples: "half" or "float"
     date: _dt.datetime | None = None
     codec: str | None = None
     crf: int | None = None
@@ -411,6 +423,12 @@ class RenderOptions:
     progress: bool | None = None         # None: only on a TTY; False: never
     #: every renderer option (size, backend, limits, paths, isolation ...), passed on whole
     settings: RenderSettings = field(default_factory=lambda: RenderSettings(size=(1920, 1080)))
+
+
+    @property
+    def encoding(self) -> EncodeSettings:
+        """How image files are encoded (checked: a bad level or quality is a UsageError)."""
+        return EncodeSettings(png_level=self.png_level, quality=self.quality, exr_type=self.exr_type)
 
 
 def default_jobs() -> int:
@@ -427,11 +445,31 @@ def _assignments(items: Iterable[str], flag: str) -> Iterable[tuple[str, str]]:
         yield name.strip(), value
 
 
-def output_kind(output: str) -> str:
-    """``"raw"`` (stdout), ``"video"`` or ``"images"`` for an ``-o`` value."""
+def output_kind(output: str, multi: bool = False) -> str:
+    """``"raw"`` (stdout), ``"video"``, ``"animation"`` or ``"images"`` for an ``-o`` value;
+    ``multi``: the run writes several frames (``.webp`` without a number field is then one
+    animated file).  The suffix is not checked here (:func:`check_output` does)."""
     if output == "-":
         return "raw"
-    return "video" if Path(output).suffix.lower() in VIDEO_SUFFIXES else "images"
+    suffix = Path(output).suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return "video"
+    numbered = "%" in _hashes_to_printf(output)
+    if suffix == ".gif" or (suffix in ANIMATION_SUFFIXES and multi and not numbered):
+        return "animation"
+    return "images"
+
+
+def check_output(opts: RenderOptions, kind: str, count: int) -> None:
+    """Before anything is drawn: the output's format exists, its extra is installed and
+    (animations) its frames fit in memory; :class:`UsageError` otherwise."""
+    opts.encoding   # noqa: B018 - checks the level, quality and EXR type
+    if kind == "video":
+        check_video(opts.output, opts.codec)
+    elif kind == "animation":
+        check_animation(opts.output, opts.settings.size, count)
+    elif kind == "images":
+        image_format(_hashes_to_printf(opts.output)).require()
 
 
 def output_dtype(doc: Any, requested: str | None) -> str:
@@ -545,13 +583,17 @@ def _plan_job(opts: RenderOptions) -> _Job:
     """Load the shader, find what is already done (``--resume``) and plan what to draw."""
     from ..isf.document import load  # noqa: PLC0415
 
+    first, final = opts.frames
+    if opts.step < 1:
+        raise UsageError("the --frames step must be at least 1")
+    count = (final - first) // opts.step + 1
+    kind = output_kind(opts.output, count > 1)
+    check_output(opts, kind, count)
     doc = load(opts.shader, allow_paths=opts.settings.allow_paths)
     history = history_of(doc)
     dtype = output_dtype(doc, opts.dtype)
-    kind = output_kind(opts.output)
-    first, final = opts.frames
     check_run_length(first, final, history, opts.preroll)
-    frames = list(range(first, final + 1))
+    frames = list(range(first, final + 1, opts.step))
     pattern = frame_pattern(opts.output, len(frames) > 1) if kind == "images" else opts.output
     paths = {f: (pattern % f if "%" in pattern else pattern) for f in frames} if kind == "images" else {}
     complete = _complete_frames(opts, kind, paths, frames, dtype)
@@ -560,6 +602,7 @@ def _plan_job(opts: RenderOptions) -> _Job:
     summary: dict[str, Any] = {
         "shader": str(opts.shader), "output": opts.output if kind != "images" else pattern,
         "kind": kind, "size": list(opts.settings.size), "fps": opts.fps, "frames": [first, final],
+        "step": opts.step,
         "dtype": dtype, "date": date.isoformat(timespec="seconds"),
         "history": {"persistent": history.persistent, "frameindex": history.frameindex,
                     "timedelta": history.timedelta},
@@ -591,7 +634,7 @@ def _draw_job(opts: RenderOptions, job: _Job, values: dict[str, Any], feeds: Fee
               stream: BinaryIO | None) -> None:
     """Draw ``job.plan`` on a renderer built from ``opts.settings`` and write its frames."""
     encoder = Encoder(opts.jobs, ordered=job.kind != "images")
-    writer: VideoWriter | None = None
+    writer: VideoWriter | AnimationWriter | None = None
     ok = False
     try:
         with open_renderer(job.doc, opts.settings) as r:
@@ -599,10 +642,7 @@ def _draw_job(opts: RenderOptions, job: _Job, values: dict[str, Any], feeds: Fee
             info = r.context.info
             job.summary["backend"], job.summary["renderer"] = r.context.backend, info.renderer if info else None
             r.compile()
-            if job.kind == "video":
-                writer = VideoWriter(Path(opts.output), opts.settings.size, opts.fps, codec=opts.codec,
-                                     pix_fmt=opts.pix_fmt, crf=opts.crf, preset=opts.preset,
-                                     extra=list(opts.video_args)).open()
+            writer = _stream_writer(opts, job.kind)
             _draw_frames(r, opts, job, feeds, encoder, _emitter(opts, job, encoder, writer, stream))
             if writer is not None:
                 writer.close()
@@ -613,14 +653,28 @@ def _draw_job(opts: RenderOptions, job: _Job, values: dict[str, Any], feeds: Fee
             writer.abort()
 
 
-def _emitter(opts: RenderOptions, job: _Job, encoder: Encoder, writer: VideoWriter | None,
+def _stream_writer(opts: RenderOptions, kind: str) -> VideoWriter | AnimationWriter | None:
+    """The opened video or animation writer of a run (None for images and raw frames).  It
+    plays at fps / step, so a run with a --frames step keeps real time."""
+    rate = opts.fps / opts.step
+    if kind == "video":
+        return VideoWriter(Path(opts.output), opts.settings.size, rate, codec=opts.codec,
+                           pix_fmt=opts.pix_fmt, crf=opts.crf, preset=opts.preset,
+                           extra=list(opts.video_args)).open()
+    if kind == "animation":
+        return AnimationWriter(Path(opts.output), opts.settings.size, rate, opts.encoding).open()
+    return None
+
+
+def _emitter(opts: RenderOptions, job: _Job, encoder: Encoder, writer: VideoWriter | AnimationWriter | None,
              stream: BinaryIO | None) -> Callable[[int, np.ndarray], None]:
     """What to do with a written frame: queue its image file, video frame or raw bytes."""
     out = stream if stream is not None else sys.stdout.buffer
+    encoding = opts.encoding
 
     def emit(frame: int, pixels: np.ndarray) -> None:
         if job.kind == "images":
-            encoder.submit(_write_image, job.paths[frame], pixels, opts.png_level)
+            encoder.submit(_write_image, job.paths[frame], pixels, encoding)
         elif writer is not None:
             encoder.submit(writer.write, pixels)
         else:

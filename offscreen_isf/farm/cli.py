@@ -57,6 +57,7 @@ from ..errors import (
     ResourceLimitError,
     UsageError,
 )
+from ..media.output import DEFAULT_PNG_LEVEL
 from .batch import RenderOptions
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -156,13 +157,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _render_options(args: argparse.Namespace) -> RenderOptions:
     """Check the render flags' combinations and turn them into :class:`RenderOptions`."""
-    from .batch import MAX_FRAME, default_jobs, parse_frames  # noqa: PLC0415
+    from .batch import MAX_FRAME, default_jobs, parse_frame_range  # noqa: PLC0415
 
     if args.fps is not None and args.fps <= 0:
         raise UsageError("--fps must be > 0")
     fps = args.fps or 30.0
     if args.frames is not None and args.duration is not None:
         raise UsageError("give --frames or --duration, not both")
+    step = 1
     if args.duration is not None:
         if args.duration <= 0:
             raise UsageError("--duration must be > 0 seconds")
@@ -171,7 +173,8 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
             raise UsageError(f"--duration {args.duration:g} at {fps:g} fps is over {MAX_FRAME + 1} frames")
         frames, offset = (0, count - 1), args.time or 0.0
     elif args.frames is not None:
-        frames, offset = parse_frames(args.frames), args.time or 0.0
+        first, last, step = parse_frame_range(args.frames)
+        frames, offset = (first, last), args.time or 0.0
     else:                                   # one frame: at --time (default 0)
         frames, offset = (0, 0), args.time or 0.0
     if args.preroll is not None and args.preroll < 0:
@@ -185,10 +188,11 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
         except ValueError:
             raise UsageError(f"--date takes YYYY-MM-DD[THH:MM:SS] or 'now', got {args.date!r}") from None
     return RenderOptions(
-        shader=args.shader, output=args.output, frames=frames, fps=fps, offset=offset,
+        shader=args.shader, output=args.output, frames=frames, step=step, fps=fps, offset=offset,
         sets=list(args.sets), images=list(args.images), audios=list(args.audios), dtype=args.dtype,
         preroll=args.preroll, resume=args.resume,
         jobs=default_jobs() if args.jobs is None else args.jobs, png_level=args.png_level, date=date,
+        quality=args.quality, exr_type=args.exr_type,
         codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt,
         video_args=_split_video_args(args.video_args),
         progress=False if args.quiet else None, settings=_render_settings(args))
@@ -368,12 +372,14 @@ def _add_settings_arguments(groups: dict[str, Any]) -> None:
 
 def _add_output_arguments(out: Any) -> None:
     out.add_argument("-o", "--output", default="out/frame.png", metavar="PATH",
-                     help="an image (.png; .tif/.tiff = float RGBA TIFF with --float), a numbered "
-                          "sequence (out/f_%%05d.png or out/f_#####.png: the absolute frame number), "
-                          "a video (.mp4 .mov .webm .mkv) or - for raw RGBA frames on stdout "
-                          "(default: %(default)s; several frames without a number field get _%%04d)")
+                     help="an image by suffix (.png .tif .tiff .exr .jpg .jpeg .webp), a numbered "
+                          "sequence (out/f_%%05d.exr or out/f_#####.png: the absolute frame number), "
+                          "an animated preview (.gif; .webp for several frames without a number field), "
+                          "a video (.mp4 .mov .webm .mkv) or - for raw RGBA frames on stdout; any other "
+                          "suffix is refused (default: %(default)s; several image frames without a "
+                          "number field get _%%04d)")
     out.add_argument("--float", dest="dtype", action="store_const", const="float32", default=None,
-                     help="float readback: 16-bit PNG, 32-bit float TIFF, float32 raw (default: "
+                     help="float readback: 16-bit PNG, float TIFF/EXR, float32 raw (default: "
                           "8-bit unless the last pass is FLOAT)")
     out.add_argument("--resume", action="store_true",
                      help="skip frames whose file is already complete (header and end checked); "
@@ -381,8 +387,14 @@ def _add_output_arguments(out: Any) -> None:
     out.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                      help="encoder threads overlapping rendering (default: CPU cores, at most 8; "
                           "0 = encode inline)")
-    out.add_argument("--png-level", type=int, default=6, choices=range(10), metavar="0-9",
-                     help="PNG zlib compression level (default: 6; 1 is several times faster)")
+    out.add_argument("--png-compression", "--png-level", dest="png_level", type=int,
+                     default=DEFAULT_PNG_LEVEL, choices=range(10), metavar="0-9",
+                     help="PNG zlib level: 0 stores, 9 is smallest and slowest; the pixels are the "
+                          "same at every level (default: %(default)s)")
+    out.add_argument("--quality", type=int, default=95, choices=range(1, 101), metavar="1-100",
+                     help="JPEG and WebP quality; WebP at 100 is lossless (default: %(default)s)")
+    out.add_argument("--exr-type", default="half", choices=("half", "float"),
+                     help="OpenEXR samples: 16-bit half or 32-bit float (default: %(default)s)")
 
 
 def _add_time_arguments(when: Any) -> None:

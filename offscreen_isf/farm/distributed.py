@@ -226,10 +226,10 @@ def _renderer(spec: JobSpec, doc: Any, fresh: bool) -> tuple[RendererProtocol, b
     return r, False
 
 
-def _encode(directory: str, suffix: str, frame: int, pixels: Any, level: int) -> tuple[int, bytes]:
+def _encode(directory: str, suffix: str, frame: int, pixels: Any, encoding: Any) -> tuple[int, bytes]:
     """The file bytes of one frame, encoded exactly as a shared-filesystem write would be."""
     path = Path(directory) / f"{frame}{suffix}"
-    _write_image(str(path), pixels, level)
+    _write_image(str(path), pixels, encoding)
     try:
         return frame, path.read_bytes()
     finally:
@@ -269,9 +269,9 @@ def _draw_chunk(spec: JobSpec, r: RendererProtocol, plan: Sequence[tuple[int, bo
         if not write:
             continue
         if tmp is not None:
-            encoder.submit(lambda *a: files.append(_encode(*a)), tmp, suffix, frame, pixels, opts.png_level)
+            encoder.submit(lambda *a: files.append(_encode(*a)), tmp, suffix, frame, pixels, opts.encoding)
         else:
-            encoder.submit(_write_image, _frame_path(spec.pattern, frame), pixels, opts.png_level)
+            encoder.submit(_write_image, _frame_path(spec.pattern, frame), pixels, opts.encoding)
         written += 1
     encoder.drain()
     return written, files
@@ -407,9 +407,15 @@ def _job_key(opts: RenderOptions, sha: str) -> str:
 def _check_request(opts: RenderOptions, *, client: Any, workers: int | None, scheduler: str | None,
                    chunk_size: int | None, retries: int) -> None:
     """UsageError for what a distributed run cannot do."""
-    if output_kind(opts.output) != "images":
+    if output_kind(opts.output, opts.frames[1] > opts.frames[0]) != "images":
         raise UsageError("distributed rendering writes image sequences (-o out/f_%05d.png): render PNG "
                          "chunks, then encode them once with ffmpeg")
+    if opts.step != 1:
+        raise UsageError("a --frames step (A-BxS) is not supported with --workers/--scheduler: "
+                         "render the range, or run one job per frame list")
+    from ..media.formats import image_format  # noqa: PLC0415
+
+    image_format(opts.output.replace("#", "0")).require()   # before any worker starts
     if opts.settings.isolate:
         raise UsageError("--isolate is not supported with --workers/--scheduler (each worker is "
                          "already a separate process that the cluster replaces if it dies)")
@@ -455,7 +461,7 @@ def _plan_run(opts: RenderOptions, stream: bool, manifest: str | os.PathLike[str
     paths = {f: _frame_path(pattern, f) for f in frames}
     complete: set[int] = set()
     if opts.resume:
-        from ..media.output import frame_is_complete  # noqa: PLC0415
+        from ..media.formats import frame_is_complete  # noqa: PLC0415
 
         _sweep_temporaries(list(paths.values()))
         complete = {f for f, p in paths.items() if frame_is_complete(p, opts.settings.size, dtype)}

@@ -1,5 +1,7 @@
 """Writing frames: PNG files (8-bit, or 16-bit per channel for float frames), RGBA TIFF
-(8-bit or 32-bit float), atomic writes, and the cheap completeness checks `--resume` uses."""
+(8-bit or 32-bit float), atomic writes, and the completeness checks ``--resume`` uses.
+
+Every format by suffix (EXR, JPEG, WebP, animations ...) is in :mod:`.formats`."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from ..errors import InputError, OutputError, missing_extra
 from ..isf.files import open_regular
+from .pngenc import PNG_SIGNATURE, encode_png
 
 try:
     import fcntl
@@ -29,8 +32,8 @@ _FRESH_SECONDS = 5.0
 if TYPE_CHECKING:
     import PIL.Image
 
-__all__ = ["write_png", "to_pil", "write_tiff", "write_frame", "to_uint8", "png_is_complete",
-           "tiff_is_complete", "frame_is_complete"]
+__all__ = ["write_png", "to_pil", "write_tiff", "encode_tiff", "to_uint8", "png_is_complete",
+           "tiff_is_complete", "atomic_write_bytes", "DEFAULT_PNG_LEVEL"]
 
 
 def to_pil(frame: np.ndarray) -> PIL.Image.Image:
@@ -42,25 +45,26 @@ def to_pil(frame: np.ndarray) -> PIL.Image.Image:
     return Image.fromarray(frame, "RGBA")
 
 
-def write_png(path: str | os.PathLike[str], frame: np.ndarray, *, compress_level: int = 6) -> Path:
+#: zlib level of PNG frames unless asked otherwise (``--png-compression``): the fast end,
+#: where encoding, not drawing, bounds a farm's frames per second
+DEFAULT_PNG_LEVEL = 1
+
+
+def write_png(path: str | os.PathLike[str], frame: np.ndarray, *,
+              compress_level: int = DEFAULT_PNG_LEVEL) -> Path:
     """Write ``frame`` ((H, W, 4), top row first) to ``path`` atomically.
 
     uint8 frames become 8-bit RGBA PNGs; float32 frames 16-bit RGBA PNGs (values clamped
     to 0..1).  The file appears complete or not at all (written beside it, then renamed).
-    ``compress_level``: zlib level 0-9 (6, Pillow's default; 1 encodes several times faster).
+    ``compress_level``: zlib level 0-9 (see :mod:`.pngenc`).
     """
-    if frame.ndim != 3 or frame.shape[2] != 4:
-        raise InputError(f"a frame must be (height, width, 4), got {frame.shape}")
+    return atomic_write_bytes(path, encode_png(frame, compress_level))
 
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`_atomic_write`)."""
     def write(fh: BinaryIO) -> None:
-        if frame.dtype == np.uint8:
-            to_pil(frame).save(fh, format="PNG", compress_level=compress_level)
-        else:
-            import png  # noqa: PLC0415 - pypng: 16-bit RGBA, which Pillow cannot write
-
-            rows = (np.clip(frame, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
-            png.Writer(frame.shape[1], frame.shape[0], greyscale=False, alpha=True, bitdepth=16,
-                       compression=compress_level).write(fh, rows.reshape(frame.shape[0], -1))
+        fh.write(data)
     return _atomic_write(Path(path), write)
 
 
@@ -68,7 +72,6 @@ def write_png(path: str | os.PathLike[str], frame: np.ndarray, *, compress_level
 
 #: the last 12 bytes of every complete PNG: a zero-length IEND chunk and its CRC
 PNG_TRAILER = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TIFF_SUFFIXES = (".tif", ".tiff")
 
 
@@ -153,6 +156,11 @@ def write_tiff(path: str | os.PathLike[str], frame: np.ndarray) -> Path:
     uint8 frames as 8-bit samples.  Uses ``tifffile`` (extra ``[tiff]``): Pillow's float
     TIFF mode ``F`` holds a single channel only.
     """
+    return atomic_write_bytes(path, encode_tiff(frame))
+
+
+def encode_tiff(frame: np.ndarray) -> bytes:
+    """The bytes of an RGBA TIFF of ``frame`` (see :func:`write_tiff`)."""
     if frame.ndim != 3 or frame.shape[2] != 4:
         raise InputError(f"a frame must be (height, width, 4), got {frame.shape}")
     try:
@@ -160,19 +168,9 @@ def write_tiff(path: str | os.PathLike[str], frame: np.ndarray) -> Path:
     except ImportError:
         raise missing_extra("TIFF output", "tiff", ("tifffile",)) from None
     data = np.ascontiguousarray(frame if frame.dtype == np.uint8 else frame.astype(np.float32))
-    def write(fh: BinaryIO) -> None:
-        buffer = io.BytesIO()       # tifffile wants a named file or a seekable buffer
-        tifffile.imwrite(buffer, data, photometric="rgb", extrasamples=["unassalpha"], compression=None)
-        fh.write(buffer.getbuffer())
-    return _atomic_write(Path(path), write)
-
-
-def write_frame(path: str | os.PathLike[str], frame: np.ndarray, *, compress_level: int = 6) -> Path:
-    """Write one frame by the path's suffix: ``.tif``/``.tiff`` via :func:`write_tiff`,
-    anything else as PNG via :func:`write_png` (8-bit, or 16-bit for float frames)."""
-    if Path(path).suffix.lower() in TIFF_SUFFIXES:
-        return write_tiff(path, frame)
-    return write_png(path, frame, compress_level=compress_level)
+    buffer = io.BytesIO()       # tifffile wants a named file or a seekable buffer
+    tifffile.imwrite(buffer, data, photometric="rgb", extrasamples=["unassalpha"], compression=None)
+    return buffer.getvalue()
 
 
 def png_is_complete(path: str | os.PathLike[str], size: tuple[int, int], bitdepth: int = 8) -> bool:
@@ -240,10 +238,3 @@ def tiff_is_complete(path: str | os.PathLike[str], size: tuple[int, int], dtype:
     except (ImportError, OSError, ValueError, IndexError, KeyError):
         return False
 
-
-def frame_is_complete(path: str | os.PathLike[str], size: tuple[int, int], dtype: str) -> bool:
-    """True when the frame file at ``path`` is complete for ``size`` and the frames' ``dtype``
-    (``"uint8"`` or ``"float32"``), judged by its format (see :func:`png_is_complete`)."""
-    if Path(path).suffix.lower() in TIFF_SUFFIXES:
-        return tiff_is_complete(path, size, dtype)
-    return png_is_complete(path, size, 8 if dtype == "uint8" else 16)

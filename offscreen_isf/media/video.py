@@ -20,6 +20,7 @@ suffix     codec           pixel format      quality
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import tempfile
@@ -30,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, OutputError, missing_extra
+from ..errors import InputError, OutputError, UsageError, missing_extra
 from .output import FILE_MODE, to_uint8
 
-__all__ = ["VIDEO_SUFFIXES", "VideoWriter", "VideoFrames", "ffmpeg_exe"]
+__all__ = ["VIDEO_SUFFIXES", "VideoWriter", "VideoFrames", "ffmpeg_exe", "ffmpeg_encoders", "check_video"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,36 @@ def ffmpeg_exe() -> str:
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError as exc:
         raise InputError(f"no ffmpeg binary: {exc}") from None
+
+
+@functools.lru_cache(maxsize=4)
+def _encoders_of(exe: str) -> frozenset[str]:
+    try:
+        listing = subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True,
+                                 timeout=60, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise OutputError(f"cannot run ffmpeg ({exe}): {exc}") from None
+    # lines look like " V....D libx264   libx264 H.264 ..." below a "------" rule
+    body = listing.partition("------")[2]
+    return frozenset(parts[1] for line in body.splitlines() if len(parts := line.split()) >= 2)
+
+
+def ffmpeg_encoders() -> frozenset[str]:
+    """The encoder names the ffmpeg in use has (``ffmpeg -encoders``), read once per binary."""
+    return _encoders_of(ffmpeg_exe())
+
+
+def check_video(path: str | os.PathLike[str], codec: str | None = None) -> None:
+    """Before drawing: the suffix is a video container, ffmpeg is there (the ``video`` extra)
+    and it has the encoder (``codec`` or the suffix's default).  :class:`UsageError` otherwise."""
+    spec = VIDEO_SUFFIXES.get(Path(path).suffix.lower())
+    if spec is None:
+        raise UsageError(f"unknown video suffix {Path(path).suffix!r}: use one of {', '.join(VIDEO_SUFFIXES)}")
+    wanted = codec or spec.codec
+    if wanted not in ffmpeg_encoders():
+        raise UsageError(f"-o {os.fspath(path)}: the ffmpeg in use ({ffmpeg_exe()}) has no {wanted} encoder; "
+                         "pick another with --codec, another suffix, or point IMAGEIO_FFMPEG_EXE at an "
+                         "ffmpeg that has it")
 
 
 @dataclass
