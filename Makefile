@@ -4,8 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 STAMP  := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: install test test-fast lint demo backends clean fuzz bench conformance
+.PHONY: install test test-fast lint demo backends clean fuzz bench conformance release-check
 
 install: $(STAMP)
 
@@ -45,8 +46,22 @@ fuzz: install
 	OFFSCREEN_ISF_BACKEND=osmesa ISF_E2E_FUZZ_CASES=$(FUZZ_CASES) $(PYTEST) -s tests/test_fuzz.py
 	OFFSCREEN_ISF_BACKEND=egl ISF_E2E_FUZZ_CASES=$(FUZZ_CASES) $(PYTEST) -s -m gl tests/test_fuzz.py
 
-demo: install
+# The demo needs the package alone: no test extras (pytest, dask, linters) before the first frame.
+$(DEMO_STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
+	PYTHON=$(PYTHON) scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e .
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(VENV)/bin/offscreen-isf demo
+
+# What the release workflow checks: sdist + wheel build, metadata passes twine check --strict.
+release-check: install
+	$(PY) -m pip install -q -e '.[release]'
+	rm -rf dist
+	$(PY) -m build
+	$(PY) -m twine check --strict dist/*
 
 backends: install
 	$(VENV)/bin/offscreen-isf backends
