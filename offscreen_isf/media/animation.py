@@ -83,7 +83,8 @@ class AnimationWriter:
         buffer = io.BytesIO()
         extra: dict[str, object] = {}
         if self._format == "WEBP":
-            extra = {"quality": self.settings.quality, "lossless": self.settings.quality == 100}
+            lossless = self.settings.quality == 100
+            extra = {"quality": self.settings.quality, "lossless": lossless, "exact": lossless}
         first.save(buffer, format=self._format, save_all=True, append_images=rest, duration=duration,
                    loop=0, **extra)
         self._images = []

@@ -165,7 +165,7 @@ def _decode_with_ffmpeg(path: str | os.PathLike[str]) -> bytes:
         proc.wait()
     if proc.returncode != 0:
         reason = said[-1] if said else f"ffmpeg exit code {proc.returncode}"
-        if "matches no streams" in reason:
+        if any("matches no streams" in line for line in said):
             reason = "it has no audio stream"
         raise InputError(f"audio: cannot decode {path}: {reason}")
     return data

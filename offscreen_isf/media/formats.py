@@ -114,7 +114,9 @@ def _pillow_encoder(fmt: str) -> Callable[[np.ndarray, EncodeSettings], bytes]:
         if fmt == "JPEG":
             image.convert("RGB").save(buffer, format="JPEG", quality=settings.quality)
         else:
-            image.save(buffer, format="WEBP", quality=settings.quality, lossless=settings.quality == 100)
+            # exact: lossless keeps the colour of fully transparent pixels too
+            image.save(buffer, format="WEBP", quality=settings.quality, lossless=settings.quality == 100,
+                       exact=settings.quality == 100)
         return buffer.getvalue()
     return encode
 
