@@ -156,6 +156,26 @@ def cli_throughput(backend: str, shader: Path, size: tuple[int, int], frames: in
 # ----------------------------------------------------------------------------------------------
 # report
 # ----------------------------------------------------------------------------------------------
+def cli_bound(results: dict[str, Any], backend: str) -> dict[str, Any] | None:
+    """What the CLI could reach: min(render fps, single-core encode fps x encoder threads),
+    the render rate being the in-process trivial case at the CLI's size; None when either
+    was not measured."""
+    from offscreen_isf.farm.batch import default_jobs
+
+    cli = results.get("cli", {}).get(backend, {})
+    render = _cell(results, "offscreen-isf", backend, "trivial", _size_name(cli.get("size", ""))).get("fps")
+    encode = results["workers"].get(f"offscreen-isf-{backend}", {}).get("encoder_fps_1080p")
+    if not render or not encode:
+        return None
+    cores = min(default_jobs(), os.cpu_count() or 1)
+    return {"render_fps": render, "encode_fps": encode, "cores": cores,
+            "bound_fps": round(min(render, encode * cores), 2)}
+
+
+def _size_name(size: str) -> str:
+    return {"1280x720": "720p", "1920x1080": "1080p", "3840x2160": "4k"}.get(size, size)
+
+
 def _cell(results: dict[str, Any], contender: str, backend: str, case: str, size: str) -> dict[str, Any]:
     return results["workers"].get(f"{contender}-{backend}", {}).get("cells", {}).get(case, {}).get(size, {})
 
@@ -272,9 +292,14 @@ def table(results: dict[str, Any]) -> str:
     for backend, cli in results.get("cli", {}).items():
         w = results["workers"].get(f"offscreen-isf-{backend}", {})
         if cli.get("status") == "ok":
+            bound = cli_bound(results, backend)
             lines.append(f"CLI PNG sequence {cli['size']} {backend}: {cli['fps']} fps steady "
                          f"({cli['fps_incl_startup']} incl. start-up, {cli['frames']} frames); "
                          f"encoder {w.get('encoder_fps_1080p', '?')} fps/core")
+            if bound is not None:
+                lines.append(f"  against min(render {bound['render_fps']}, encode {bound['encode_fps']} x "
+                             f"{bound['cores']} cores) = {bound['bound_fps']} fps: "
+                             f"{cli['fps'] / bound['bound_fps']:.0%} of the bound")
         else:
             lines.append(f"CLI PNG sequence {backend}: {cli.get('status')}: {cli.get('reason', '')}")
     lines.append("")
