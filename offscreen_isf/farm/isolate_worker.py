@@ -20,16 +20,18 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ISFError, LifecycleError
+from ..errors import ISFError, LifecycleError, ParseError
 from .isolate_wire import WorkerPipe, die_with_parent, encode_error
 
 if TYPE_CHECKING:
     from ..contract import RendererProtocol
     from ..gl.context import Context
+    from ..isf.document import Document
 
 __all__ = ["COMMANDS", "Command", "WorkerState", "serve", "main"]
 
@@ -55,12 +57,33 @@ class WorkerState:
         return self.renderer
 
 
+def recheck_imported(document: Document) -> None:
+    """Every IMPORTED file (each cube face) must still resolve, symlinks followed, to the path
+    that was confined when ``document`` was loaded: a file or folder swapped for a symlink
+    since then (between two worker starts) is refused with ParseError before it is read
+    (docs/semantics.md, "Imported images and paths")."""
+    for imp in document.imported:
+        for checked in imp.faces if imp.is_cube else (imp.resolved,):
+            try:
+                now = Path(checked).resolve()
+            except (OSError, RuntimeError) as exc:
+                raise ParseError(f'IMPORTED "{imp.name}": PATH {str(checked)!r} cannot be resolved any '
+                                 f"more: {exc}", path=str(document.path or "")) from None
+            if now != Path(checked):
+                raise ParseError(
+                    f'IMPORTED "{imp.name}": PATH {str(checked)!r} now resolves to {str(now)!r}, not the '
+                    "confined path checked when the shader was loaded (a symlink was put in its way); "
+                    "refusing to read it", path=str(document.path or ""))
+
+
 def _init(state: WorkerState, arg: Mapping[str, Any]) -> Reply:
-    """Build the renderer from the caller's document and settings; replay its inputs."""
+    """Build the renderer from the caller's document and settings (IMPORTED paths checked
+    again: every start, restarts included, reads them anew); replay its inputs."""
     from ..gl.renderer import Renderer  # noqa: PLC0415 - imports OpenGL: only in the worker
 
     if state.early is not None:
         raise state.early
+    recheck_imported(arg["document"])
     assert state.context is not None
     renderer = Renderer(arg["document"], settings=arg["settings"].in_process(), context=state.context)
     state.renderer = renderer
