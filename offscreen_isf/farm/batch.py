@@ -525,7 +525,7 @@ def input_notes(doc: Any, values: dict[str, Any], images: set[str]) -> list[str]
                          "the shader sees it clamped")
     if doc.kind == "filter" and "inputImage" not in images:
         notes.append(f"{doc.name} is a filter but no --image inputImage=PATH was given: "
-                     "inputImage reads transparent black")
+                     "inputImage reads black (an unset image)")
     return notes
 
 
