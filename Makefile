@@ -11,7 +11,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 install: $(STAMP)
 
 $(STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
-	PYTHON=$(PYTHON) scripts/system-deps.sh
+	PYTHON=$(PYTHON) scripts/system-deps.sh --browser
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Installs (as root, with apt) or names (otherwise) the system packages offscreen-isf needs:
-# Mesa's EGL + OSMesa software rendering, glvnd's libEGL/libOpenGL, and python3-venv.
-# Usage: scripts/system-deps.sh        (exit 0 when everything is present afterwards)
+# Mesa's EGL + OSMesa software rendering, glvnd's libEGL/libOpenGL, and python3-venv;
+# with --browser also chromium (headless), which tests/test_gallery.py loads the gallery page in.
+# Usage: scripts/system-deps.sh [--browser]   (exit 0 when everything is present afterwards)
 set -euo pipefail
+BROWSER=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) BROWSER=1 ;;
+    *) echo "usage: scripts/system-deps.sh [--browser]" >&2; exit 2 ;;
+  esac
+done
 
 # library soname -> Debian/Ubuntu package providing it
 declare -A LIBS=(
@@ -21,6 +29,11 @@ compgen -G "/usr/lib/*/dri/swrast_dri.so" >/dev/null || compgen -G "/usr/lib*/dr
 PY=${PYTHON:-python3}
 command -v "$PY" >/dev/null 2>&1 || missing+=(python3)
 "$PY" -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
+FEDORA_EXTRA=""
+if [ "$BROWSER" = 1 ]; then
+  FEDORA_EXTRA=" chromium"
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -32,5 +45,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 echo "missing system packages: ${missing[*]}" >&2
 echo "  Debian/Ubuntu: sudo apt-get install -y ${missing[*]}" >&2
-echo "  Fedora:        sudo dnf install -y mesa-libEGL mesa-libOSMesa mesa-dri-drivers libglvnd-opengl python3" >&2
+echo "  Fedora:        sudo dnf install -y mesa-libEGL mesa-libOSMesa mesa-dri-drivers libglvnd-opengl python3${FEDORA_EXTRA}" >&2
 exit 1

@@ -3,7 +3,8 @@
 Subcommands: ``render`` (an ISF file to an image, a numbered sequence, a video or raw RGBA
 on stdout: frame ranges, pre-roll, resume; see :mod:`offscreen_isf.farm.batch` and
 ``docs/render-farm.md``), ``info`` (what a shader declares), ``validate`` (parse + compile
-files or folders), ``backends`` (what can render here, and how to fix what cannot) and
+files or folders), ``gallery`` (an HTML page of every shader in a folder: thumbnails,
+inputs, errors), ``backends`` (what can render here, and how to fix what cannot) and
 ``demo`` (the bundled example, or ``--pattern`` for the built-in test pattern).
 
 Every deliberate failure prints one line ``error: ...`` (and ``fix: ...`` when there is
@@ -15,7 +16,7 @@ stdout (stderr when frames go to stdout).  ``-v``/``--version`` prints the versi
 code  meaning
 ====  ====================================================================================
 0     success
-1     ``validate``: some shader failed; ``backends``: no usable backend
+1     ``validate``/``gallery``: some shader failed; ``backends``: no usable backend
 2     usage: bad or contradictory arguments (argparse's code); an optional extra that is
       not installed (video, tiff, dask: :class:`~offscreen_isf.errors.MissingExtraError`)
 3     shader: parse or compile error (also: shader file not found)
@@ -350,6 +351,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if failed == 0 else EXIT_FAIL
 
 
+def cmd_gallery(args: argparse.Namespace) -> int:
+    """One HTML page of every shader under a folder (:mod:`.gallery`); exit 1 if any failed."""
+    from .gallery import build_gallery, summary  # noqa: PLC0415
+
+    folder, output = Path(args.folder), Path(args.output)
+    if not folder.exists():
+        raise UsageError(f"no such folder: {folder}")
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"the gallery page must end in .html, got {output.name!r}")
+    times = tuple(_finite(t) for t in args.times.split(","))
+    entries = build_gallery(folder, output, backend=args.backend, size=args.size, times=times,
+                            progress=False if args.quiet else None)
+    info = summary(entries)
+    if args.json:
+        print(json.dumps({"page": str(output), **info}, indent=2))
+    elif not args.quiet:
+        for rel, error in info["errors"].items():
+            print(f"FAIL {rel}\n     " + str(error).replace("\n", "\n     "))
+        print(f"{info['shaders'] - info['failed']} of {info['shaders']} shader(s) drawn; page: {output}")
+    if not entries:
+        print("error: no .fs files found", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK if info["failed"] == 0 else EXIT_FAIL
+
+
 #: CliFlag.kind (offscreen_isf.contract) -> how argparse reads the flag, and its default
 _FLAG_KINDS: dict[str, tuple[dict[str, Any], Any]] = {
     "switch": ({"action": "store_true"}, False),
@@ -492,7 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     parser = argparse.ArgumentParser(prog="offscreen-isf",
                                      description="Render ISF shaders headless (EGL, OSMesa, CGL).",
-                                     epilog="exit codes: 0 ok, 1 validate/backends failed, 2 usage, "
+                                     epilog="exit codes: 0 ok, 1 validate/gallery/backends failed, 2 usage, "
                                             "3 shader parse/compile, 4 backend/GL, 5 input, 6 I/O, "
                                             "70 internal, 130 interrupted")
     parser.add_argument("-v", "--version", action="version", version=f"offscreen-isf {_version()}")
@@ -522,6 +548,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parse-only", action="store_true", help="no GL: only parse the documents")
     p.add_argument("--backend", default=None, help=backend_help)
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("gallery", parents=[common],
+                       help="one static HTML page of every shader in a folder: thumbnails, inputs, errors")
+    p.add_argument("folder", help="a folder (searched recursively for .fs/.frag) or one shader")
+    p.add_argument("-o", "--output", default="gallery/index.html",
+                   help="the HTML page; thumbnails go to <stem>_files/ beside it (default: %(default)s)")
+    p.add_argument("--size", type=_size, default=(160, 90), help="thumbnail WIDTHxHEIGHT (default: 160x90)")
+    p.add_argument("--times", default="0,1,2", metavar="T,T,...",
+                   help="TIME in seconds of each thumbnail (default: %(default)s)")
+    p.add_argument("--backend", default=None, help=backend_help)
+    p.add_argument("--json", action="store_true", help="print a JSON summary (counts and errors)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
+    p.set_defaults(func=cmd_gallery)
     p = sub.add_parser("demo", parents=[common],
                        help="render the bundled example (60 frames) or the test pattern")
     p.add_argument("-o", "--output", default="out/demo/frame_%04d.png", help="PNG path or pattern (default: %(default)s)")

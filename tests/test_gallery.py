@@ -1,0 +1,141 @@
+"""``offscreen-isf gallery``: the page lists every shader (a failing one with its typed error),
+escapes shader text, exits 1 when a shader failed, and loads in a real browser with every
+thumbnail decoded (Debian's ``chromium`` headless; skipped only when it cannot be found or
+installed)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from offscreen_isf.farm.gallery import GalleryEntry, anchor, card_html, sample_image
+
+pytestmark = pytest.mark.gl
+
+GENERATOR = """/*{"DESCRIPTION": "a ramp <script>alert(1)</script> & more",
+  "INPUTS": [{"NAME": "level", "TYPE": "float", "DEFAULT": 0.5, "MIN": 0.0, "MAX": 1.0},
+             {"NAME": "mode", "TYPE": "long", "VALUES": [0, 1], "LABELS": ["a", "b"], "DEFAULT": 0}]}*/
+void main() { gl_FragColor = vec4(isf_FragNormCoord.x, level, fract(TIME / 4.0), 1.0); }
+"""
+FILTER = """/*{"DESCRIPTION": "swaps red and blue", "INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]}*/
+void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage).bgra; }
+"""
+BROKEN = """/*{"DESCRIPTION": "does not compile"}*/
+void main() { gl_FragColor = no_such_variable_here; }
+"""
+SIZE = (64, 36)
+
+#: appended to a copy of the page: after load, each <img> records whether it decoded
+PROBE = """<script>window.addEventListener("load", () => {
+  for (const img of document.images) {
+    img.setAttribute("data-natural", img.complete ? img.naturalWidth + "x" + img.naturalHeight : "pending");
+  }
+  document.body.setAttribute("data-probed", "yes");
+});</script>"""
+
+
+def _gallery(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    shaders = tmp_path / "shaders"
+    (shaders / "sub").mkdir(parents=True)
+    (shaders / "ramp.fs").write_text(GENERATOR)
+    (shaders / "sub" / "swap.fs").write_text(FILTER)
+    (shaders / "broken.fs").write_text(BROKEN)
+    page = tmp_path / "site" / "index.html"
+    page.parent.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", "gallery", str(shaders),
+                           "-o", str(page), "--size", f"{SIZE[0]}x{SIZE[1]}", *extra],
+                          capture_output=True, text=True, timeout=300, env=os.environ.copy())
+    return proc, page
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    return _gallery(tmp_path_factory.mktemp("gallery"))
+
+
+def test_exit_code_summary_and_thumbnails(built: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, page = built
+    assert proc.returncode == 1, proc.stderr          # one shader failed, like validate
+    assert "FAIL broken.fs" in proc.stdout and "CompileError" in proc.stdout
+    assert "2 of 3 shader(s) drawn" in proc.stdout
+    thumbs = sorted((page.parent / "index_files").glob("*.png"))
+    assert len(thumbs) == 6                            # 2 drawn shaders x 3 times
+    for t in thumbs:
+        assert Image.open(t).size == SIZE
+    # The filter drew the generated test image with red and blue swapped (not black).
+    swap = np.asarray(Image.open(page.parent / "index_files" / f"{anchor('sub/swap.fs')}-0.png"))
+    expected = sample_image(*SIZE)[..., [2, 1, 0, 3]]
+    assert np.abs(swap.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_page_lists_and_escapes(built: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, page = built
+    text = page.read_text()
+    assert text.count('<section class="shader') == 3
+    assert "<script>alert(1)" not in text and html.escape("<script>alert(1)</script>") in text
+    assert "filter" in text and "generator" in text
+    assert "level" in text and "0.0 .. 1.0" in text and "0=a, 1=b" in text
+
+
+def test_json_summary_and_usage(tmp_path: Path) -> None:
+    proc, page = _gallery(tmp_path, "--json", "-q", "--times", "0.5")
+    assert proc.returncode == 1
+    info = json.loads(proc.stdout)
+    assert info["shaders"] == 3 and info["failed"] == 1
+    assert list(info["errors"]) == ["broken.fs"] and "CompileError" in info["errors"]["broken.fs"]
+    assert len(list((page.parent / "index_files").glob("*.png"))) == 2
+    bad = subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", "gallery", str(tmp_path),
+                          "-o", str(tmp_path / "page.png")], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "must end in .html" in bad.stderr
+
+
+def test_card_escapes_every_field() -> None:
+    evil = "<img src=x onerror=alert(1)>"
+    entry = GalleryEntry(path=evil, name=evil, kind=evil, description=evil,
+                         inputs=[(evil, evil, evil, evil)], thumbs=[(0.0, evil)], error=evil)
+    out = card_html(entry)
+    assert "<img src=x" not in out and out.count(html.escape(evil)) >= 7
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True,
+                       timeout=900, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = shutil.which("chromium")
+        if found:
+            return found
+    pytest.skip("chromium not found and not installable here (Debian: apt-get install chromium; "
+                "scripts/system-deps.sh --browser installs it; make install runs that)")
+
+
+def test_page_loads_in_chromium(built: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path) -> None:
+    browser = _chromium()
+    _, page = built
+    probed = page.with_name("probed.html")          # beside the page: same relative thumbnail paths
+    probed.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    dom = subprocess.run([browser, "--headless", "--disable-gpu", "--no-sandbox", "--allow-file-access-from-files",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000",
+                          "--dump-dom", probed.as_uri()],
+                         capture_output=True, text=True, timeout=180)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    out = dom.stdout
+    assert 'data-probed="yes"' in out, out[-2000:]
+    sections = re.findall(r'<section class="shader (ok|error)"', out)
+    assert sorted(sections) == ["error", "ok", "ok"]
+    assert "CompileError" in out and "no_such_variable_here" in out
+    naturals = re.findall(r'data-natural="([^"]*)"', out)
+    assert naturals == [f"{SIZE[0]}x{SIZE[1]}"] * 6, naturals
