@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--images", choices=("failing", "all", "none"), default="failing",
                     help="corpus frame images to keep (own cases always keep theirs)")
     ap.add_argument("--min-pass-rate", type=float, default=0.97, help="corpus bar (default 0.97)")
+    ap.add_argument("--gallery", default=None, metavar="URL",
+                    help="an offscreen-isf gallery page of the corpus folder (relative to the report "
+                         "folder, or absolute): corpus rows link to their entries there")
     ap.add_argument("-q", "--quiet", action="store_true", help="only the summary line")
     ap.add_argument("--draw-flipped", action="store_true",
                     help="render the corpus with Renderer(draw_flipped=True), the opt-in fast readback "
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             ok &= all(s["pass_rate"] >= args.min_pass_rate and not s["unexplained"]
                       for s in per_set.values())
     summary["ok"] = bool(ok)
-    html_path, json_path = write_report(out, summary, cases, shaders, skipped, known)
+    html_path, json_path = write_report(out, summary, cases, shaders, skipped, known, gallery=args.gallery)
     log(f"report: {html_path}  summary: {json_path}")
     print(summary_line(summary))
     return 0 if ok else 1

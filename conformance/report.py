@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from offscreen_isf.farm.gallery import anchor
+
 from .oracle import amplified_difference
 
 #: difference images are |ours - reference| times this
@@ -87,8 +89,12 @@ def _frames_html(frames: list[dict[str, Any]], first_label: str) -> str:
 
 def write_report(out: Path, summary: dict[str, Any], cases: list[dict[str, Any]],
                  corpus: list[dict[str, Any]], skipped: dict[str, str],
-                 known: dict[str, dict[str, Any]]) -> tuple[Path, Path]:
-    """Write ``index.html`` and ``summary.json`` into ``out``; returns their paths."""
+                 known: dict[str, dict[str, Any]], gallery: str | None = None) -> tuple[Path, Path]:
+    """Write ``index.html`` and ``summary.json`` into ``out``; returns their paths.
+
+    ``gallery``: the URL of an ``offscreen-isf gallery`` page of the corpus folder (relative
+    to ``out`` or absolute); each corpus shader's name then links to its entry there.
+    """
     out.mkdir(parents=True, exist_ok=True)
     data = {"summary": summary, "cases": cases, "corpus": corpus, "corpus_skipped": skipped,
             "known_differences": known}
@@ -107,7 +113,10 @@ def write_report(out: Path, summary: dict[str, Any], cases: list[dict[str, Any]]
         note = r["detail"]
         if r.get("known"):
             note = f"known difference: {r['known']['reason']} Evidence: {r['known']['evidence']}"
-        crow.append(f'<tr class="{cls}"><td>{html.escape(r["shader"])}<br>'
+        name = html.escape(r["shader"])
+        if gallery:
+            name = f'<a href="{html.escape(gallery)}#{anchor(r["shader"])}">{name}</a>'
+        crow.append(f'<tr class="{cls}"><td>{name}<br>'
                     f'<small>{html.escape(r.get("reference_set", ""))}</small></td><td>{r["status"]}</td>'
                     f'<td>{_frames_html(r["frames"], "VVISF-GL")}<small>{html.escape(note)}</small></td></tr>')
     skipped_html = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in skipped.items())

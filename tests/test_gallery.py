@@ -139,3 +139,16 @@ def test_page_loads_in_chromium(built: tuple[subprocess.CompletedProcess[str], P
     assert "CompileError" in out and "no_such_variable_here" in out
     naturals = re.findall(r'data-natural="([^"]*)"', out)
     assert naturals == [f"{SIZE[0]}x{SIZE[1]}"] * 6, naturals
+
+
+def test_conformance_report_links_to_gallery(tmp_path: Path) -> None:
+    from conformance.report import write_report
+
+    row = {"shader": "sub/swap <x>.fs", "reference_set": "ref", "status": "fail", "detail": "",
+           "frames": [], "known": None}
+    page, _ = write_report(tmp_path, {"backend": "osmesa", "ok": False}, [], [row], {}, {},
+                           gallery="../gallery/index.html")
+    text = page.read_text()
+    assert f'<a href="../gallery/index.html#{anchor("sub/swap <x>.fs")}">sub/swap &lt;x&gt;.fs</a>' in text
+    plain, _ = write_report(tmp_path / "plain", {"backend": "osmesa", "ok": False}, [], [row], {}, {})
+    assert "<a href" not in plain.read_text()
