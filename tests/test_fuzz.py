@@ -1,8 +1,11 @@
 """End-to-end fuzzing — parse -> translate -> compile -> render at a small size.
 
 Random ISF documents (headers with random inputs, passes, size expressions, IMPORTED
-entries; GLSL bodies from a small grammar plus junk), random input values and render
-calls.  Property: the only exceptions are ``oi.ISFError`` subclasses; nothing crashes the
+entries, IMG_* macros nested around and past the 64-level cap; GLSL bodies from a small
+grammar plus junk), random input values (hostile ones too: FIFOs, ``/dev/zero``, folders, NUL
+and over-long names, truncated, empty, header-bombed or 16-bit grey images and truncated, empty,
+non-WAV or 65535-channel WAVs as paths; huge integers, numpy scalars and 0-d arrays holding
+inf / NaN / 1e308) and render calls.  Property: the only exceptions are ``oi.ISFError`` subclasses; nothing crashes the
 process; no case hangs (per-case watchdog: ``faulthandler.dump_traceback_later(exit=True)``).
 
 The GL part runs in a child interpreter (``run_child``): a driver crash is a failed
@@ -19,6 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,6 +36,15 @@ CASE_DEADLINE = float(os.environ.get("ISF_FUZZ_CASE_DEADLINE", "20"))   # second
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 weird_numbers = st.sampled_from([0, -1, 1, 0.5, 1e9, -1e9, 1e308, 2 ** 53, 3])
+#: numbers a caller may pass that plain floats do not cover: numpy scalars, 0-d arrays
+#: holding huge, infinite or NaN values, integers past every float
+hostile_numbers = st.sampled_from([10 ** 400, -(10 ** 400), np.float32(0.5), np.int64(2 ** 62),
+                                   np.array(np.inf), np.array(np.nan), np.array(-np.inf), np.array(1e308),
+                                   np.array(10 ** 18), np.array(0.25, np.float32)])
+#: hostile input files, by key (made in the child by :func:`make_bad_files`)
+BAD_FILES = ["@fifo", "@dev_zero", "@folder", "@nul", "@long", "@png_truncated", "@png_empty", "@png_i16",
+             "@png_header_huge", "@wav_truncated", "@wav_empty", "@wav_channels", "@wav_folder",
+             "@wav_not_wav", "@missing"]
 json_scalar = st.one_of(st.none(), st.booleans(), finite, weird_numbers, st.text(max_size=6))
 SIZE_EXPRS = ["$WIDTH", "$HEIGHT", "$WIDTH/2", "$HEIGHT*0.25", "$WIDTH*1000", "1/0", "-5", "0",
               "1e9", "max($WIDTH,3)", "floor($WIDTH/3)+1", "(", "$NOPE", "sqrt(-1)", "pow(2,40)",
@@ -141,30 +154,77 @@ def document(draw: Any) -> str:
         header["PASSES"] = [draw(pass_decl()) for _ in range(draw(st.integers(1, 3)))]
     if draw(st.integers(0, 5)) == 0:
         header["IMPORTED"] = {"pic": {"PATH": draw(st.sampled_from(["pic.png", "../pic.png", "/etc/passwd",
-                                                                   "nope.png", ""]))}}
+                                                                   "nope.png", "", "/dev/zero", "p\0.png",
+                                                                   "x" * 5000 + ".png"]))}}
     if draw(st.integers(0, 9)) == 0:
         header["PERSISTENT_BUFFERS"] = draw(st.sampled_from([["bufA"], {"bufB": {"WIDTH": "$WIDTH*1000"}}]))
     text = json.dumps(header)
     if draw(st.integers(0, 19)) == 0:   # a little textual damage too
         i = draw(st.integers(0, len(text)))
         text = text[:i] + draw(st.sampled_from(["", "}", ",", '"', "/*"])) + text[i + 1:]
-    return f"/*{text}*/\n{draw(body(atoms_for(header)))}"
+    tail = ""
+    if draw(st.integers(0, 9)) == 0:     # IMG_* macros nested around the 64-level cap and far past it
+        depth = draw(st.sampled_from([2, 63, 64, 65, 500]))
+        tail = ("\nvec4 isf_fuzz_nested() { return "
+                + "IMG_NORM_PIXEL(inputImage, " * depth + "vec2(0.5)" + ").xy" * (depth - 1) + "); }\n")
+    return f"/*{text}*/\n{draw(body(atoms_for(header)))}{tail}"
 
 
 input_value = st.one_of(finite, weird_numbers, st.booleans(), st.none(), st.text(max_size=4),
-                        st.lists(finite, max_size=5), st.sampled_from([float("nan"), float("inf")]))
+                        st.lists(finite, max_size=5), st.sampled_from([float("nan"), float("inf")]),
+                        hostile_numbers, st.sampled_from(BAD_FILES))
 call = st.tuples(st.sampled_from([f"{p}{i}" for p in PREFIX.values() for i in range(4)] + ["inputImage", "nope"]),
                  input_value)
-render_call = st.tuples(st.one_of(finite, st.sampled_from([float("nan"), -1.0, 1e30])),
+render_call = st.tuples(st.one_of(finite, st.sampled_from([float("nan"), -1.0, 1e30]), hostile_numbers),
                         st.sampled_from([None, None, "uint8", "float32", "int16"]))
 sizes = st.tuples(st.integers(1, 24), st.integers(1, 24))
 
 
 # -- the property, run in a child process -------------------------------------------------------
 
+def make_bad_files(folder: Path) -> dict[str, str]:
+    """Hostile files in ``folder``, by :data:`BAD_FILES` key: each must be refused typed, at once."""
+    import struct
+    import wave
+
+    from PIL import Image
+
+    os.mkfifo(folder / "fifo.png")
+    (folder / "dir.png").mkdir()
+    (folder / "dir.wav").mkdir()
+    Image.new("RGBA", (8, 8), (1, 2, 3, 4)).save(folder / "ok.png")
+    data = (folder / "ok.png").read_bytes()
+    (folder / "trunc.png").write_bytes(data[:len(data) // 2])
+    (folder / "empty.png").write_bytes(b"")
+    Image.new("I;16", (2, 2), 40000).save(folder / "i16.png")      # 16-bit grey
+    huge = bytearray(data)
+    huge[16:24] = struct.pack(">II", 1 << 30, 1 << 30)       # IHDR claims a gigapixel (CRC now wrong)
+    (folder / "huge.png").write_bytes(bytes(huge))
+    for name, frames in (("trunc.wav", 100), ("empty.wav", 0), ("chan.wav", 8)):
+        with wave.open(str(folder / name), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(b"\0" * (2 * frames))
+    with open(folder / "trunc.wav", "r+b") as fh:
+        fh.truncate(60)
+    chan = bytearray((folder / "chan.wav").read_bytes())
+    chan[22:24] = struct.pack("<H", 65535)
+    (folder / "chan.wav").write_bytes(bytes(chan))
+    (folder / "not.wav").write_bytes(b"RIFF????WAVEjunk")
+    paths = {"@fifo": "fifo.png", "@folder": "dir.png", "@nul": "a\0b.png", "@long": "x" * 300 + ".png",
+             "@png_truncated": "trunc.png", "@png_empty": "empty.png", "@png_i16": "i16.png",
+             "@png_header_huge": "huge.png", "@wav_truncated": "trunc.wav", "@wav_empty": "empty.wav",
+             "@wav_channels": "chan.wav", "@wav_folder": "dir.wav", "@wav_not_wav": "not.wav",
+             "@missing": "missing.png"}
+    return {"@dev_zero": "/dev/zero", **{k: str(folder / v) for k, v in paths.items()}}
+
+
 def run_case(ctx: Any, text: str, size: tuple[int, int], calls: list[tuple[str, Any]],
-             renders: list[tuple[float, str | None]], stats: dict[str, int]) -> None:
-    """One case: every step may raise only ISFError (anything else propagates = failure)."""
+             renders: list[tuple[float, str | None]], stats: dict[str, int],
+             bad_files: dict[str, str] | None = None) -> None:
+    """One case: every step may raise only ISFError (anything else propagates = failure).
+    ``bad_files`` maps the :data:`BAD_FILES` keys among the values to real paths."""
     import numpy as np
 
     import offscreen_isf as oi
@@ -186,6 +246,8 @@ def run_case(ctx: Any, text: str, size: tuple[int, int], calls: list[tuple[str, 
             for name, value in calls:
                 if name.startswith(("inputImage", "img")) and isinstance(value, float):
                     value = np.full((3, 2, 4), min(abs(value), 1.0), np.float32)
+                if isinstance(value, str) and bad_files and value in bad_files:
+                    value = bad_files[value]
                 try:
                     r.set_inputs(**{name: value})
                     stats["inputs_ok"] += 1
@@ -212,7 +274,10 @@ def child_main(cases: int, deadline: float, case_file: str) -> None:
 
     stats = {"cases": 0, "parse_errors": 0, "setup_errors": 0, "inputs_ok": 0, "input_errors": 0,
              "frames": 0}
+    import tempfile
+
     ctx = oi.Context().open()
+    bad_files = make_bad_files(Path(tempfile.mkdtemp(prefix="isf-fuzz-")))
 
     @settings(max_examples=cases, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck))
@@ -222,13 +287,16 @@ def child_main(cases: int, deadline: float, case_file: str) -> None:
                                                "renders": repr(renders)}))
         faulthandler.dump_traceback_later(deadline, exit=True)   # per-case watchdog: a hang fails
         try:
-            run_case(ctx, text, size, calls, renders, stats)
+            run_case(ctx, text, size, calls, renders, stats, bad_files)
         finally:
             faulthandler.cancel_dump_traceback_later()
         stats["cases"] += 1
 
     prop()
     ctx.close()
+    import shutil
+
+    shutil.rmtree(Path(bad_files["@fifo"]).parent)
     assert sum(ctx.live_objects().values()) == 0
     print(json.dumps(stats))
     sys.stdout.flush()

@@ -611,7 +611,12 @@ class _Loader:
                              f"{str(base)!r}; IMPORTED files must be inside it (or in a folder "
                              "allowed with load(..., allow_paths=[...]) / "
                              "Renderer(..., allow_paths=[...]))", json.dumps(p))
-        if resolved.exists() and not resolved.is_file():
+        try:
+            special = resolved.exists() and not resolved.is_file()
+        except OSError as exc:     # a name over the system's length limit
+            raise self.error(f'{where} "{name}": PATH {p!r} cannot be read: {exc.strerror}',
+                             json.dumps(p)) from None
+        if special:
             # a FIFO would block the renderer forever, a device could be endless
             raise self.error(f'{where} "{name}": PATH {p!r} is not a regular file',
                              json.dumps(p))
