@@ -297,6 +297,10 @@ class _Tok:
 _OPS = frozenset("+-*/%^(),")
 
 
+#: digits of a number (str.isdigit also accepts '²' and other digits float() refuses)
+_ASCII_DIGITS = frozenset("0123456789")
+
+
 def _tokenize(src: str) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n = 0, len(src)
@@ -305,20 +309,20 @@ def _tokenize(src: str) -> list[_Tok]:
         if ch in " \t\r\n":
             i += 1
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and src[i + 1].isdigit()):
+        if ch in _ASCII_DIGITS or (ch == "." and i + 1 < n and src[i + 1] in _ASCII_DIGITS):
             j = i
-            while j < n and src[j].isdigit():
+            while j < n and src[j] in _ASCII_DIGITS:
                 j += 1
             if j < n and src[j] == ".":
                 j += 1
-                while j < n and src[j].isdigit():
+                while j < n and src[j] in _ASCII_DIGITS:
                     j += 1
             if j < n and src[j] in "eE":
                 k = j + 1
                 if k < n and src[k] in "+-":
                     k += 1
-                if k < n and src[k].isdigit():
-                    while k < n and src[k].isdigit():
+                if k < n and src[k] in _ASCII_DIGITS:
+                    while k < n and src[k] in _ASCII_DIGITS:
                         k += 1
                     j = k
             text = src[i:j]
