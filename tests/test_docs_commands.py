@@ -157,6 +157,14 @@ void main() {
 }
 """
 
+VISUALIZER = """/*{"ISFVSN": "2", "DESCRIPTION": "stand-in audio visualizer", "INPUTS": [
+  {"NAME": "snd", "TYPE": "audio", "MAX": 64}]}*/
+void main() {
+  float level = abs(IMG_NORM_PIXEL(snd, vec2(isf_FragNormCoord.x, 0.5)).r - 0.5) * 2.0;
+  gl_FragColor = vec4(vec3(step(isf_FragNormCoord.y, level)), 1.0);
+}
+"""
+
 
 def _stand_ins(root: Path) -> None:
     """Small files under the names the docs use."""
@@ -181,6 +189,7 @@ def _stand_ins(root: Path) -> None:
         fh.setsampwidth(2)
         fh.setframerate(8000)
         fh.writeframes((np.sin(np.arange(8000) / 10) * 20000).astype("<i2").tobytes())
+    (root / "visualizer.fs").write_text(VISUALIZER)
     (root / "out").mkdir()
     import imageio_ffmpeg  # the video extra's ffmpeg: the docs' ffmpeg commands use it too
 
@@ -189,6 +198,8 @@ def _stand_ins(root: Path) -> None:
     subprocess.run([str(root / "bin" / "ffmpeg"), "-loglevel", "error", "-f", "lavfi", "-i",
                     "testsrc=size=32x24:rate=30", "-frames:v", "10", "-pix_fmt", "yuv420p",
                     str(root / "clip.mp4")], check=True, timeout=60)
+    subprocess.run([str(root / "bin" / "ffmpeg"), "-loglevel", "error", "-i", str(root / "track.wav"),
+                    str(root / "track.mp3")], check=True, timeout=60)
 
 
 @pytest.fixture(scope="module")
