@@ -62,6 +62,7 @@ release-check: install
 	rm -rf dist
 	$(PY) -m build
 	$(PY) -m twine check --strict dist/*
+	$(PY) scripts/check_dist.py dist
 
 backends: install
 	$(VENV)/bin/offscreen-isf backends
