@@ -152,3 +152,33 @@ def test_conformance_report_links_to_gallery(tmp_path: Path) -> None:
     assert f'<a href="../gallery/index.html#{anchor("sub/swap <x>.fs")}">sub/swap &lt;x&gt;.fs</a>' in text
     plain, _ = write_report(tmp_path / "plain", {"backend": "osmesa", "ok": False}, [], [row], {}, {})
     assert "<a href" not in plain.read_text()
+
+
+#: work per iteration keeps llvmpipe busy for many seconds (its loop cap stops `for(;;)`)
+SLOW = """/*{"INPUTS": [{"NAME": "n", "TYPE": "float", "DEFAULT": 1e9, "MIN": 0, "MAX": 1e10}]}*/
+void main() {
+    float a = 0.0; float b = gl_FragCoord.x;
+    for (int i = 0; i < int(n); i++) { %s }
+    gl_FragColor = vec4(fract(a), 0.5, 0.0, 1.0);
+}
+""" % ("a = sin(a * 1.001 + b); b = cos(b + a * 0.5); " * 8)
+
+
+def test_isolated_gallery_reports_a_hanging_shader(tmp_path: Path) -> None:
+    shaders = tmp_path / "lib"
+    shaders.mkdir()
+    (shaders / "ok.fs").write_text(FILTER)
+    (shaders / "slow.fs").write_text(SLOW)
+    page = tmp_path / "page.html"
+    proc = subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", "gallery", str(shaders), "-o",
+                           str(page), "--size", "64x36", "--times", "0", "--isolate", "--timeout", "2",
+                           "--json", "-q"], capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 1, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["failed"] == 1 and list(info["errors"]) == ["slow.fs"]
+    assert info["errors"]["slow.fs"].startswith("RenderTimeout")
+    assert "RenderTimeout" in page.read_text()
+    assert len(list((tmp_path / "page_files").glob("*.png"))) == 1     # ok.fs drew
+    plain = subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", "gallery", str(shaders), "-o",
+                            str(page), "--timeout", "2"], capture_output=True, text=True, timeout=60)
+    assert plain.returncode == 2 and "--isolate" in plain.stderr

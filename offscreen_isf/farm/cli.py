@@ -360,9 +360,12 @@ def cmd_gallery(args: argparse.Namespace) -> int:
         raise UsageError(f"no such folder: {folder}")
     if output.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"the gallery page must end in .html, got {output.name!r}")
+    if args.timeout is not None and not args.isolate:
+        raise UsageError("--timeout applies to isolated drawing: add --isolate")
     times = tuple(_finite(t) for t in args.times.split(","))
     entries = build_gallery(folder, output, backend=args.backend, size=args.size, times=times,
-                            progress=False if args.quiet else None)
+                            progress=False if args.quiet else None, isolate=args.isolate,
+                            timeout=args.timeout)
     info = summary(entries)
     if args.json:
         print(json.dumps({"page": str(output), **info}, indent=2))
@@ -557,6 +560,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--times", default="0,1,2", metavar="T,T,...",
                    help="TIME in seconds of each thumbnail (default: %(default)s)")
     p.add_argument("--backend", default=None, help=backend_help)
+    p.add_argument("--isolate", action="store_true",
+                   help="draw each shader in a worker process (untrusted libraries: a hang or crash "
+                        "is that shader's error; see SECURITY.md)")
+    p.add_argument("--timeout", type=_finite, default=None, metavar="SECONDS",
+                   help="with --isolate: the deadline of each compile or frame (default: the renderer's)")
     p.add_argument("--json", action="store_true", help="print a JSON summary (counts and errors)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=cmd_gallery)

@@ -117,23 +117,27 @@ def _thumb_path(files_dir: Path, rel: str, k: int) -> Path:
     return files_dir / f"{anchor(rel)}-{k}.png"
 
 
-def _draw(doc: Document, ctx: Context, size: tuple[int, int], times: Sequence[float],
+def _draw(doc: Document, where: Context | dict[str, Any], size: tuple[int, int], times: Sequence[float],
           save: Callable[[int, np.ndarray], None]) -> None:
-    """Compile ``doc`` on ``ctx`` and save one uint8 frame per time (images get test images)."""
+    """Compile ``doc`` and save one uint8 frame per time (images get test images).
+    ``where``: the shared context, or the options of an isolated renderer (its own worker
+    process and deadline: a hanging or crashing shader is that shader's error)."""
     from .factory import open_renderer  # noqa: PLC0415 - GL only when drawing
 
     images = [i for i in doc.inputs if i.type == "image"]
-    with open_renderer(doc, size=size, context=ctx) as renderer:
+    placement: dict[str, Any] = where if isinstance(where, dict) else {"context": where}
+    with open_renderer(doc, size=size, **placement) as renderer:
         if images:
             renderer.set_inputs(**{i.name: sample_image(*size, variant=k % 2) for k, i in enumerate(images)})
         for k, t in enumerate(times):
             save(k, renderer.render(t, date=(2024.0, 1.0, 1.0, 0.0), dtype="uint8"))
 
 
-def render_entry(path: Path, rel: str, ctx: Context, files_dir: Path,
+def render_entry(path: Path, rel: str, ctx: Context | dict[str, Any], files_dir: Path,
                  size: tuple[int, int], times: Sequence[float]) -> GalleryEntry:
     """Parse, compile and draw one shader into a :class:`GalleryEntry`; typed errors
-    (:class:`~offscreen_isf.errors.ISFError`) are recorded in the entry, not raised."""
+    (:class:`~offscreen_isf.errors.ISFError`) are recorded in the entry, not raised.
+    ``ctx``: as ``where`` of :func:`_draw`."""
     from ..isf.document import load  # noqa: PLC0415
     from ..media.output import write_png  # noqa: PLC0415
 
@@ -183,12 +187,15 @@ def page_html(entries: Iterable[GalleryEntry], title: str, size: tuple[int, int]
 
 def build_gallery(folder: Path, output: Path, *, backend: str | None = None,
                   size: tuple[int, int] = DEFAULT_SIZE, times: Sequence[float] = DEFAULT_TIMES,
-                  progress: bool | None = None) -> list[GalleryEntry]:
+                  progress: bool | None = None, isolate: bool = False,
+                  timeout: float | None = None) -> list[GalleryEntry]:
     """Render the gallery of ``folder`` into the page ``output`` (thumbnails in
     ``<stem>_files/`` beside it); returns the entries, failed ones included.
 
     One GL context (``backend``; default chain when None) draws every shader in this
-    process.  ``progress``: tqdm's ``disable`` inverted (None: a bar when stderr is a TTY).
+    process; ``isolate``: each shader draws in its own worker process instead, stopped after
+    ``timeout`` seconds per call (None: the renderer's default), for untrusted libraries.
+    ``progress``: tqdm's ``disable`` inverted (None: a bar when stderr is a TTY).
     """
     from tqdm import tqdm  # noqa: PLC0415
 
@@ -201,14 +208,17 @@ def build_gallery(folder: Path, output: Path, *, backend: str | None = None,
     for old in files_dir.glob("*.png"):      # thumbnails of an earlier run of this page
         old.unlink()
     entries: list[GalleryEntry] = []
-    ctx = Context(backend).open()
+    ctx = None if isolate else Context(backend).open()
+    where: Context | dict[str, Any] = ctx if ctx is not None else {
+        "isolate": True, "backend": backend, **({"timeout": timeout} if timeout is not None else {})}
     try:
         for path in tqdm(files, unit="shader", desc="gallery", file=sys.stderr,
                          disable=None if progress is None else not progress):
             rel = path.relative_to(base).as_posix()
-            entries.append(render_entry(path, rel, ctx, files_dir, size, times))
+            entries.append(render_entry(path, rel, where, files_dir, size, times))
     finally:
-        ctx.close()
+        if ctx is not None:
+            ctx.close()
     output.write_text(page_html(entries, f"offscreen-isf gallery: {folder.name or folder}", size),
                       encoding="utf-8")
     return entries
