@@ -515,6 +515,27 @@ def _version() -> str:
         return "(not installed: run pip install -e . in the checkout)"
 
 
+def _add_gallery_parser(sub: Any, common: argparse.ArgumentParser, backend_help: str) -> None:
+    """The ``gallery`` subcommand's arguments (:func:`cmd_gallery`)."""
+    p = sub.add_parser("gallery", parents=[common],
+                       help="one static HTML page of every shader in a folder: thumbnails, inputs, errors")
+    p.add_argument("folder", help="a folder (searched recursively for .fs/.frag) or one shader")
+    p.add_argument("-o", "--output", default="gallery/index.html",
+                   help="the HTML page; thumbnails go to <stem>_files/ beside it (default: %(default)s)")
+    p.add_argument("--size", type=_size, default=(160, 90), help="thumbnail WIDTHxHEIGHT (default: 160x90)")
+    p.add_argument("--times", default="0,1,2", metavar="T,T,...",
+                   help="TIME in seconds of each thumbnail (default: %(default)s)")
+    p.add_argument("--backend", default=None, help=backend_help)
+    p.add_argument("--isolate", action="store_true",
+                   help="draw each shader in a worker process (untrusted libraries: a hang or crash "
+                        "is that shader's error; see SECURITY.md)")
+    p.add_argument("--timeout", type=_finite, default=None, metavar="SECONDS",
+                   help="with --isolate: the deadline of each compile or frame (default: the renderer's)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary (counts and errors)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
+    p.set_defaults(func=cmd_gallery)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand (``--debug`` on each)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -551,23 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parse-only", action="store_true", help="no GL: only parse the documents")
     p.add_argument("--backend", default=None, help=backend_help)
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("gallery", parents=[common],
-                       help="one static HTML page of every shader in a folder: thumbnails, inputs, errors")
-    p.add_argument("folder", help="a folder (searched recursively for .fs/.frag) or one shader")
-    p.add_argument("-o", "--output", default="gallery/index.html",
-                   help="the HTML page; thumbnails go to <stem>_files/ beside it (default: %(default)s)")
-    p.add_argument("--size", type=_size, default=(160, 90), help="thumbnail WIDTHxHEIGHT (default: 160x90)")
-    p.add_argument("--times", default="0,1,2", metavar="T,T,...",
-                   help="TIME in seconds of each thumbnail (default: %(default)s)")
-    p.add_argument("--backend", default=None, help=backend_help)
-    p.add_argument("--isolate", action="store_true",
-                   help="draw each shader in a worker process (untrusted libraries: a hang or crash "
-                        "is that shader's error; see SECURITY.md)")
-    p.add_argument("--timeout", type=_finite, default=None, metavar="SECONDS",
-                   help="with --isolate: the deadline of each compile or frame (default: the renderer's)")
-    p.add_argument("--json", action="store_true", help="print a JSON summary (counts and errors)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
-    p.set_defaults(func=cmd_gallery)
+    _add_gallery_parser(sub, common, backend_help)
     p = sub.add_parser("demo", parents=[common],
                        help="render the bundled example (60 frames) or the test pattern")
     p.add_argument("-o", "--output", default="out/demo/frame_%04d.png", help="PNG path or pattern (default: %(default)s)")
