@@ -46,7 +46,8 @@ import os
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import numpy as np
 
@@ -64,6 +65,9 @@ from .program import Program
 from .readback import FrameReadback, PipelinedReadback, output_dtype
 from .targets import Targets
 from .textures import InputTextures
+
+if TYPE_CHECKING:
+    from .cuda import CudaFrame
 
 __all__ = ["Renderer", "render"]
 
@@ -261,24 +265,6 @@ class Renderer:
         self.targets.forget()
         self._generation = ctx.generation
 
-    def _draw(self, gl: Any, time: float, date: tuple[float, float, float, float]) -> RenderTarget:
-        """Draw one frame (context current, program built); returns the last pass's target.
-        ``time`` in seconds; ``date`` the DATE vector."""
-        assert self._program is not None
-        sizes = self.targets.sizes(self._values, self.textures.limit_entries())
-        self.context.pool.budget = self.limits.memory_budget   # idle targets kept inside it
-        self.targets.prepare(gl, sizes)
-        timedelta = 0.0 if self._last_time is None else abs(time - self._last_time)
-        uniforms = {"TIME": time, "TIMEDELTA": timedelta, "DATE": date,
-                    "FRAMEINDEX": self.frame_index, **self._values}
-        final = self.frames.draw(gl, self._program, sizes, uniforms)
-        for inp in self.document.inputs:
-            if inp.type == "event":
-                self._values[inp.name] = False   # events last one frame
-        self.frame_index += 1
-        self._last_time = time
-        return final
-
     def compile(self) -> None:
         """Compile and link the shaders now (otherwise done by the first render).
 
@@ -288,36 +274,49 @@ class Renderer:
         with self._guard("compile"), ctx.current(), ctx.gl_errors(f"compiling {self.document.name}"):
             self._ensure_built(ctx.gl)
 
+    @overload
+    def render(self, time: float = ..., date: DateLike = ..., *, dtype: str | None = ...,
+               out: np.ndarray | None = ..., device: None = ...) -> np.ndarray: ...
+    @overload
+    def render(self, time: float = ..., date: DateLike = ..., *, dtype: str | None = ...,
+               out: None = ..., device: Literal["cuda"]) -> CudaFrame: ...
     def render(self, time: float = 0.0, date: DateLike = None, *, dtype: str | None = None,
-               out: np.ndarray | None = None) -> np.ndarray:
+               out: np.ndarray | None = None, device: str | None = None) -> np.ndarray | CudaFrame:
         """Render one frame at ``time`` seconds; returns (height, width, 4), **top row first**.
 
         dtype: ``None`` = uint8 (0..255) unless the last pass is FLOAT (then float32),
         or ``"uint8"`` / ``"float32"`` explicitly.  ``date`` feeds DATE (default: now).
         FRAMEINDEX advances by one per call; TIMEDELTA is 0 on the first frame.
-        ``out``: a preallocated array of the right shape and dtype to fill.
+        ``out``: a preallocated array of the right shape and dtype to fill.  ``device="cuda"``
+        returns a :class:`~offscreen_isf.gl.cuda.CudaFrame` in GPU memory instead (same pixels).
         """
         mark = _mark(self)
         try:
-            return self._frame(time, date, dtype, lambda final, fmt: self.readback.read(final, fmt, out))
+            return self._frame(time, date, dtype, _consumer(self, out, device))
         except BaseException:
             _rewind(self, mark)   # FRAMEINDEX counts frames delivered
             raise
 
+    @overload
+    def render_frames(self, times: Iterable[float], date: DateLike = ..., *, dtype: str | None = ...,
+                      pipeline: bool | None = ..., device: None = ...) -> Iterator[tuple[float, np.ndarray]]: ...
+    @overload
+    def render_frames(self, times: Iterable[float], date: DateLike = ..., *, dtype: str | None = ...,
+                      pipeline: bool | None = ..., device: Literal["cuda"]) -> Iterator[tuple[float, CudaFrame]]: ...
     def render_frames(self, times: Iterable[float], date: DateLike = None, *, dtype: str | None = None,
-                      pipeline: bool | None = None) -> Iterator[tuple[float, np.ndarray]]:
+                      pipeline: bool | None = None, device: str | None = None) -> Iterator[tuple[float, Any]]:
         """Render each time in order; yields (time, frame) with frames as :meth:`render`.
 
-        ``pipeline``: read frame N back asynchronously (two pixel-pack buffers) while frame
-        N+1 draws; each frame is then yielded one draw later.  Default: on for GPUs, off for
-        CPU rasterisers (llvmpipe), where it gains nothing.  Between frames the caller may use
-        the context (even ``reinitialize()`` it: a queued frame is kept).
+        ``pipeline``: read frame N back asynchronously (two pixel-pack buffers, or two CUDA
+        copies for ``device="cuda"``) while frame N+1 draws; each frame is then yielded one draw
+        later.  Default: on for GPUs and CUDA, off for CPU rasterisers (llvmpipe), where it gains
+        nothing.  Between frames the caller may use the context (even ``reinitialize()`` it).
         """
-        if not (self.pipeline_readback if pipeline is None else pipeline):
+        if not ((self.pipeline_readback or device is not None) if pipeline is None else pipeline):
             for t in times:
-                yield t, self.render(t, date, dtype=dtype)
+                yield t, self.render(t, date, dtype=dtype, device=device)   # type: ignore[arg-type]
             return
-        yield from _pipelined(self, times, date, dtype)
+        yield from _pipelined(self, times, date, dtype, _cuda(device, None))
 
     def _frame(self, time: float, date: DateLike, dtype: str | None,
                consume: Callable[[RenderTarget, str], _T]) -> _T:
@@ -332,7 +331,7 @@ class Renderer:
                 gl = ctx.gl
                 with ctx.gl_errors(f"rendering {self.document.name}"):
                     self._ensure_built(gl)
-                    final = self._draw(gl, seconds, day)
+                    final = _draw(self, gl, seconds, day)
                     try:
                         return consume(final, output_dtype(dtype, self.document.output_is_float))
                     finally:
@@ -386,11 +385,55 @@ class Renderer:
         self.release()
 
 
-def _pipelined(r: Renderer, times: Iterable[float], date: DateLike,
-               dtype: str | None) -> Iterator[tuple[float, np.ndarray]]:
-    """:meth:`Renderer.render_frames` with asynchronous readback: frame N is fetched while
-    frame N+1 draws; a frame drawn but never delivered is taken back (``_rewind``)."""
-    pipe = r._pipeline = PipelinedReadback(r.context, r)
+def _cuda(device: str | None, out: np.ndarray | None) -> ModuleType | None:
+    """The CUDA readback module for ``device="cuda"`` (imported only then), None for host."""
+    if device is None:
+        return None
+    from . import cuda  # noqa: PLC0415 - optional: nothing CUDA-related loads otherwise
+
+    cuda.check_device(device)
+    if out is not None:
+        raise InputError("out= fills a host array; it cannot be combined with device='cuda'")
+    return cuda
+
+
+def _consumer(r: Renderer, out: np.ndarray | None,
+              device: str | None) -> Callable[[RenderTarget, str], np.ndarray | CudaFrame]:
+    """What :meth:`Renderer.render` does with the frame drawn: read it into host memory, or
+    copy it into CUDA memory."""
+    cuda = _cuda(device, out)
+    if cuda is None:
+        return lambda final, fmt: r.readback.read(final, fmt, out)
+    read_now: Callable[..., CudaFrame] = cuda.read_now
+    return lambda final, fmt: read_now(r, final, fmt, r.readback.final_flip)
+
+
+def _draw(r: Renderer, gl: Any, time: float, date: tuple[float, float, float, float]) -> RenderTarget:
+    """Draw one frame of ``r`` (context current, program built); returns the last pass's target.
+    ``time`` in seconds; ``date`` the DATE vector."""
+    assert r._program is not None
+    sizes = r.targets.sizes(r._values, r.textures.limit_entries())
+    r.context.pool.budget = r.limits.memory_budget   # idle targets kept inside it
+    r.targets.prepare(gl, sizes)
+    timedelta = 0.0 if r._last_time is None else abs(time - r._last_time)
+    uniforms = {"TIME": time, "TIMEDELTA": timedelta, "DATE": date,
+                "FRAMEINDEX": r.frame_index, **r._values}
+    final = r.frames.draw(gl, r._program, sizes, uniforms)
+    for inp in r.document.inputs:
+        if inp.type == "event":
+            r._values[inp.name] = False   # events last one frame
+    r.frame_index += 1
+    r._last_time = time
+    return final
+
+
+def _pipelined(r: Renderer, times: Iterable[float], date: DateLike, dtype: str | None,
+               cuda: ModuleType | None) -> Iterator[tuple[float, Any]]:
+    """:meth:`Renderer.render_frames` with asynchronous readback (into CUDA memory when the
+    ``cuda`` module is given): frame N is fetched while frame N+1 draws; a frame drawn but
+    never delivered is taken back (``_rewind``)."""
+    pipe: Any = PipelinedReadback(r.context, r) if cuda is None else cuda.CudaPipeline(r)
+    r._pipeline = pipe
     undelivered: collections.deque[_Mark] = collections.deque()   # one per queued frame
     try:
         for t in times:
