@@ -194,9 +194,23 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
         preroll=args.preroll, resume=args.resume,
         jobs=default_jobs() if args.jobs is None else args.jobs, png_level=args.png_level, date=date,
         quality=args.quality, exr_type=args.exr_type,
-        codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt,
+        codec=_codec(args), crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt,
         video_args=_split_video_args(args.video_args),
         progress=False if args.quiet else None, settings=_render_settings(args))
+
+
+def _codec(args: argparse.Namespace) -> str | None:
+    """``--codec`` for a video output: ``auto`` / NVENC resolved (UsageError for an NVENC
+    encoder this machine cannot use); ``auto``'s fallback notice goes to stderr, one line."""
+    from ..media.video import VIDEO_SUFFIXES, resolve_codec  # noqa: PLC0415
+
+    given: str | None = args.codec
+    if given is None or Path(args.output or "").suffix.lower() not in VIDEO_SUFFIXES:
+        return given
+    codec, notice = resolve_codec(args.output, given)
+    if notice:
+        print(f"offscreen-isf: {notice}", file=sys.stderr)
+    return codec
 
 
 def _split_video_args(values: list[str]) -> list[str]:
@@ -456,7 +470,8 @@ def _add_input_arguments(val: Any) -> None:
 
 def _add_video_arguments(vid: Any) -> None:
     vid.add_argument("--codec", default=None, help="encoder (default by suffix: mp4 libx264, mov prores_ks "
-                                                     "4444, webm libvpx-vp9, mkv ffv1)")
+                                                     "4444, webm libvpx-vp9, mkv ffv1); h264_nvenc / hevc_nvenc "
+                                                     "on an NVIDIA GPU; auto: NVENC when usable, else the default")
     vid.add_argument("--crf", type=int, default=None, help="quality, lower is better (x264 default 18, vp9 30)")
     vid.add_argument("--preset", default=None, help="encoder speed preset (x264: ultrafast .. veryslow)")
     vid.add_argument("--pix-fmt", default=None, help="output pixel format (default by suffix, e.g. yuv420p)")

@@ -34,7 +34,8 @@ import numpy as np
 from ..errors import InputError, OutputError, UsageError, missing_extra
 from .output import FILE_MODE, to_uint8
 
-__all__ = ["VIDEO_SUFFIXES", "VideoWriter", "VideoFrames", "ffmpeg_exe", "ffmpeg_encoders", "check_video"]
+__all__ = ["VIDEO_SUFFIXES", "NVENC", "VideoWriter", "VideoFrames", "ffmpeg_exe", "ffmpeg_encoders", "check_video",
+           "resolve_codec", "nvidia_gpu_present"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,53 @@ VIDEO_SUFFIXES: dict[str, Codec] = {
     ".webm": Codec("libvpx-vp9", "yuva420p", ("-b:v", "0"), 30, "webm"),
     ".mkv": Codec("ffv1", "bgra", (), None, "matroska"),
 }
+
+
+#: NVIDIA hardware encoders: output pixel format and constant-quality arguments (NVENC has no
+#: -crf; -cq is its counterpart).  8-bit 4:2:0, no alpha.
+NVENC: dict[str, Codec] = {
+    "h264_nvenc": Codec("h264_nvenc", "yuv420p", ("-rc", "vbr", "-cq", "19", "-b:v", "0")),
+    "hevc_nvenc": Codec("hevc_nvenc", "yuv420p", ("-rc", "vbr", "-cq", "21", "-b:v", "0")),
+}
+
+#: suffix -> the NVENC encoder ``--codec auto`` picks there (containers whose default keeps
+#: alpha or is lossless have none: auto keeps the CPU default for them)
+AUTO_NVENC = {".mp4": "h264_nvenc", ".mkv": "hevc_nvenc"}
+
+#: device nodes the NVIDIA driver creates; a GPU hidden by CUDA_VISIBLE_DEVICES="" or "-1" counts as absent
+_NVIDIA_NODES = ("/dev/nvidiactl", "/dev/nvidia0")
+
+
+def nvidia_gpu_present() -> bool:
+    """Whether an NVIDIA GPU is usable here (driver device nodes, not hidden by
+    ``CUDA_VISIBLE_DEVICES``).  Imports nothing GPU-specific."""
+    hidden = os.environ.get("CUDA_VISIBLE_DEVICES", "0").strip() in ("", "-1")
+    return not hidden and all(os.path.exists(node) for node in _NVIDIA_NODES)
+
+
+def resolve_codec(path: str | os.PathLike[str], codec: str | None) -> tuple[str | None, str | None]:
+    """``--codec`` for the video at ``path``: (encoder to use or None for the suffix default,
+    a one-line notice or None).
+
+    ``auto``: the suffix's NVENC encoder when the ffmpeg in use lists it and an NVIDIA GPU is
+    present, else the CPU default with a notice saying why.  ``h264_nvenc`` / ``hevc_nvenc``
+    without both: :class:`UsageError`.  Anything else is returned unchanged.
+    """
+    suffix = Path(path).suffix.lower()
+    wanted = AUTO_NVENC.get(suffix) if codec == "auto" else codec
+    if wanted not in NVENC:
+        if codec != "auto":
+            return codec, None
+        default = VIDEO_SUFFIXES[suffix].codec if suffix in VIDEO_SUFFIXES else "the default"
+        return None, f"--codec auto: no NVENC encoder for {suffix or 'this output'}; encoding with {default}"
+    missing = ("no NVIDIA GPU is present" if not nvidia_gpu_present()
+               else None if wanted in ffmpeg_encoders() else f"the ffmpeg in use ({ffmpeg_exe()}) has no {wanted}")
+    if missing is None:
+        return wanted, None
+    if codec == "auto":
+        default = VIDEO_SUFFIXES[suffix].codec
+        return None, f"--codec auto: {missing}; encoding with {default} on the CPU"
+    raise UsageError(f"--codec {wanted}: {missing}; use --codec auto (falls back to the CPU) or a CPU encoder")
 
 
 def ffmpeg_exe() -> str:
@@ -125,15 +173,18 @@ class VideoWriter:
         if spec is None:
             raise InputError(f"unknown video suffix {self.path.suffix!r}: use one of {', '.join(VIDEO_SUFFIXES)}")
         w, h = self.size
-        codec, pix_fmt = self.codec or spec.codec, self.pix_fmt or spec.pix_fmt
+        enc = NVENC.get(self.codec or "", spec)   # NVENC: its own pixel format and quality arguments
+        codec, pix_fmt = self.codec or enc.codec, self.pix_fmt or enc.pix_fmt
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-framerate", repr(float(self.fps)),
                "-i", "-", "-an", "-c:v", codec, "-pix_fmt", pix_fmt]
         if (w % 2 or h % 2) and ("420" in pix_fmt or "422" in pix_fmt):
             cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]   # chroma subsampling needs even sizes
-        if codec == spec.codec:
-            cmd += list(spec.args)
-        crf = self.crf if self.crf is not None else (spec.crf_default if codec == spec.codec else None)
+        if codec == enc.codec:
+            cmd += list(enc.args)
+        if enc is not spec and spec.muxer == "mp4":
+            cmd += ["-movflags", "+faststart"]
+        crf = self.crf if self.crf is not None else (enc.crf_default if codec == enc.codec else None)
         if crf is not None:
             cmd += ["-crf", str(crf)]
         if self.preset:
