@@ -263,3 +263,21 @@ def test_real_cuda() -> None:
         frame = r.render(0.5, device="cuda")
         cupy = pytest.importorskip("cupy")
         assert np.array_equal(cupy.asnumpy(cupy.asarray(frame)), host)
+
+
+def test_backends_lists_each_egl_device() -> None:
+    """``offscreen-isf backends``: one line per EGL device, in --device (CUDA) order."""
+    import os
+    import subprocess
+
+    from tests.conftest import REPO
+
+    env = {k: v for k, v in os.environ.items() if k != "PYOPENGL_PLATFORM"}
+    env["OFFSCREEN_ISF_BACKEND"] = "egl"   # the listing needs this process bound to EGL
+    proc = subprocess.run([sys.executable, "-m", "offscreen_isf.farm.cli", "backends"], capture_output=True,
+                          text=True, cwd=REPO, check=False, timeout=120, env=env)
+    if "egl     usable" not in proc.stdout:
+        pytest.skip("EGL is not usable here")
+    lines = [line.strip() for line in proc.stdout.splitlines() if line.strip().startswith("--device ")]
+    assert lines and lines[0].startswith("--device 0: EGL device")
+    assert [int(line.split()[1].rstrip(":")) for line in lines] == list(range(len(lines)))

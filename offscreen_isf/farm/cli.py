@@ -110,6 +110,17 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _egl_devices() -> list[str]:
+    """One description per EGL device in ``--device`` order (NVIDIA GPUs by CUDA index, as
+    ``CUDA_VISIBLE_DEVICES`` shows them); the enumeration's error as a one-item list."""
+    from offscreen_isf.backends import egl  # noqa: PLC0415
+
+    try:
+        return [d.describe() for d in egl.list_devices()]
+    except ISFError as exc:
+        return [f"devices not listed: {exc}"]
+
+
 def cmd_backends(args: argparse.Namespace) -> int:
     import offscreen_isf.backends as backends  # noqa: PLC0415
 
@@ -130,6 +141,8 @@ def cmd_backends(args: argparse.Namespace) -> int:
                 print(f"        renderer: {s.info.renderer}\n        vendor:   {s.info.vendor}\n"
                       f"        version:  {s.info.version} (GLSL {s.info.glsl_version})\n"
                       f"        device:   {s.info.device}")
+                if s.name == "egl":
+                    print("".join(f"        --device {i}: {d}\n" for i, d in enumerate(_egl_devices())), end="")
             else:
                 print(f"        reason:   {s.reason}\n        fix:      {s.fix}")
     return EXIT_OK if any(s.ok for s in statuses) else EXIT_FAIL
