@@ -46,6 +46,7 @@ SKIPS: tuple[tuple[str, str], ...] = (
     (r"/tmp/pv\b|/tmp/up09", "network: runs on pyvvisf's sdist, downloaded first"),
     (r"^import pyvvisf|^from pyvvisf import", "network: the 'before' side needs pyvvisf itself, installed from the index"),
     (r"scripts/gpu-check\.sh", "a GPU: the lent-GPU proof run"),
+    (r"device=\"cuda\"", "a GPU: CUDA frames need an NVIDIA device and the cuda extra"),
 )
 
 
