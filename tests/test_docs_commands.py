@@ -212,6 +212,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
+    # A reader's shell: this test process's own PyOpenGL binding (set when it chose its
+    # backend) is not something the docs ask anyone to export; snippets that name a backend
+    # explicitly would otherwise conflict with it.
+    env.pop("PYOPENGL_PLATFORM", None)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), "bin", env.get("PATH", "")])
     env.setdefault("OFFSCREEN_ISF_BACKEND", "osmesa")
     env["PYTHONPATH"] = str(REPO)
