@@ -216,7 +216,10 @@ def test_cube_input_errors(tmp_path: Path, faces, fragment: str) -> None:
 
 
 @pytest.mark.gl
-def test_cube_input_paths_confined_to_input_root(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolate", [False, True], ids=["in_process", "isolated"])
+def test_cube_input_paths_confined_to_input_root(tmp_path: Path, isolate: bool) -> None:
+    """Every face path is confined to input_root; an isolated renderer reads and confines the
+    faces in the caller, as the in-process one does, and draws the same pixels in its worker."""
     root = tmp_path / "root"
     root.mkdir()
     write_faces(root)
@@ -224,10 +227,13 @@ def test_cube_input_paths_confined_to_input_root(tmp_path: Path) -> None:
     path = root / "input.fs"
     path.write_text(header({"INPUTS": [{"NAME": "sky", "TYPE": "cube"}]})
                     + lookup_body("IMG_NORM_PIXEL(sky, D)"))
-    with oi.Renderer(path, (len(DIRECTIONS), 1), input_root=root) as r:
+    with oi.open_renderer(path, size=(len(DIRECTIONS), 1), input_root=root, isolate=isolate) as r:
         r.set_inputs(sky=[root / n for n in FACE_FILES])
+        np.testing.assert_array_equal(r.render(0.0)[0, :, :3], expected_row())
         with pytest.raises(InputError, match="outside"):
             r.set_inputs(sky=[tmp_path / "outside.png"] + [root / n for n in FACE_FILES[1:]])
+        r.set_inputs(sky=None)
+        np.testing.assert_array_equal(r.render(0.0)[0], np.broadcast_to([0, 0, 0, 255], (len(DIRECTIONS), 4)))
 
 
 @pytest.mark.gl
@@ -260,23 +266,3 @@ def test_cube_survives_reinitialize(tmp_path: Path) -> None:
         np.testing.assert_array_equal(r.render(1.0), before[0])
         np.testing.assert_array_equal(s.render(1.0), before[1])
         np.testing.assert_array_equal(before[0][0, :, :3], expected_row())
-
-
-@pytest.mark.gl
-def test_cube_input_through_the_isolated_renderer(tmp_path: Path) -> None:
-    """An isolated renderer reads and confines the six faces in the caller, as the in-process
-    one does, and draws the same pixels in its worker."""
-    root = tmp_path / "root"
-    root.mkdir()
-    write_faces(root)
-    oi.write_png(tmp_path / "outside.png", face(0))
-    path = root / "input.fs"
-    path.write_text(header({"INPUTS": [{"NAME": "sky", "TYPE": "cube"}]})
-                    + lookup_body("IMG_NORM_PIXEL(sky, D)"))
-    with oi.open_renderer(path, size=(len(DIRECTIONS), 1), input_root=root, isolate=True) as r:
-        r.set_inputs(sky=[root / n for n in FACE_FILES])
-        np.testing.assert_array_equal(r.render(0.0)[0, :, :3], expected_row())
-        with pytest.raises(InputError, match="outside"):
-            r.set_inputs(sky=[tmp_path / "outside.png"] + [root / n for n in FACE_FILES[1:]])
-        r.set_inputs(sky=None)
-        np.testing.assert_array_equal(r.render(0.0)[0], np.broadcast_to([0, 0, 0, 255], (len(DIRECTIONS), 4)))
