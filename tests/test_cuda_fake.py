@@ -133,6 +133,12 @@ def host_view(fake: FakeRuntime, frame: Any) -> np.ndarray:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeRuntime:
     """The fake runtime importable as cuda.bindings.runtime; the NVIDIA check waived."""
+    return install_fake(monkeypatch)
+
+
+def install_fake(monkeypatch: pytest.MonkeyPatch) -> FakeRuntime:
+    """A new :class:`FakeRuntime` importable as cuda.bindings.runtime, the NVIDIA check waived
+    (undone by ``monkeypatch``)."""
     from offscreen_isf.gl import cuda
 
     runtime = FakeRuntime()
@@ -215,6 +221,61 @@ def test_cuda_errors_are_render_errors(fake: FakeRuntime) -> None:
         assert r.frame_index == 0   # the undelivered frame was taken back
         failed = fake.calls.index("cudaMemcpy2DFromArrayAsync")
         assert fake.calls[failed + 1] == "cudaGraphicsUnmapResources"   # unmapped even so
+
+
+def test_release_frees_the_reader_on_a_shared_context(fake: FakeRuntime, ctx: oi.Context) -> None:
+    """release() of one renderer on a shared context frees its CUDA reader at once: staging
+    textures and framebuffers gone from the driver, registrations undone, stream destroyed;
+    the other renderer's reader (and the context) untouched."""
+    from offscreen_isf.gl import cuda
+    from offscreen_isf.gl.lifecycle import State
+    from tests.gl_probe import DriverProbe
+
+    first, second = oi.Renderer(SHADER, (16, 8), context=ctx), oi.Renderer(SHADER, (16, 8), context=ctx)
+    try:
+        for r in (first, second):
+            list(r.render_frames([0.0, 1.0], device="cuda"))   # both slots of each reader made
+        readers = [cuda.reader_for(r) for r in (first, second)]
+        names = [{(kind, n) for slot in reader.slots if slot is not None
+                  for kind, n in (("texture", slot.target.texture), ("framebuffer", slot.target.framebuffer))}
+                 for reader in readers]
+        resources = [{slot.resource for slot in reader.slots if slot is not None} for reader in readers]
+        probe = DriverProbe(ctx)
+        before = probe.snapshot(names[0] | names[1])
+        assert len(names[0]) == len(names[1]) == 4 and names[0] | names[1] <= before.driver
+        fake.calls.clear()
+        first.release()
+        after = probe.snapshot(names[0] | names[1])
+        assert not names[0] & after.driver, "the released renderer's staging objects are still alive"
+        assert names[1] <= after.driver
+        assert fake.calls.count("cudaGraphicsUnregisterResource") == 2 and "cudaStreamDestroy" in fake.calls
+        assert set(fake.resources) == resources[1]     # only the other reader's registrations left
+        assert ctx.state in (State.OPEN, State.CURRENT)   # the shared context stays open
+        frame = second.render(2.0, device="cuda")       # the other renderer keeps working
+        assert host_view(fake, frame).shape == (8, 16, 4)
+    finally:
+        first.release()
+        second.release()
+    assert fake.resources == {}
+
+
+def test_isolated_renderer_refuses_cuda_before_sending(fake: FakeRuntime) -> None:
+    """The worker-process renderer takes device= (the signatures match) and refuses "cuda"
+    with a typed error naming the fix; nothing reaches the worker."""
+    from offscreen_isf.errors import BackendError as Refusal
+    from offscreen_isf.farm.isolate import IsolatedRenderer
+
+    with IsolatedRenderer(SHADER, size=(8, 8), timeout=60) as r:
+        pid = r.worker_pid
+        for call in (lambda: r.render(1.0, device="cuda"),
+                     lambda: r.render_frames([0.0, 1.0], device="cuda")):
+            with pytest.raises(Refusal, match=r"isolated.*-> use an in-process Renderer \(isolate=False\)"):
+                call()
+        with pytest.raises(InputError, match="device must be"):
+            r.render(device="gpu")
+        assert r.frame_index == 0 and r.worker_pid == pid and r.restarts == 0
+        assert r.render(0.5).shape == (8, 8, 4) and r.frame_index == 1   # still a working renderer
+    assert fake.calls == []   # no CUDA call in this process either
 
 
 def test_bad_device_and_out() -> None:

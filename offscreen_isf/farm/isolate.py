@@ -47,7 +47,7 @@ import numpy as np
 
 from ..backends.base import BackendInfo
 from ..contract import DEFAULT_TIMEOUT, DateLike, RenderSettings, check_time
-from ..errors import InputError, ISFError, RenderCrashed, RenderTimeout, ThreadError
+from ..errors import BackendError, InputError, ISFError, RenderCrashed, RenderTimeout, ThreadError
 from ..gl.limits import Limits, confine_input
 from ..isf.document import Document, load
 from ..media.images import to_cube_faces, to_rgba
@@ -99,6 +99,18 @@ class _SharedFrame:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+
+
+def _host_only(device: str | None) -> None:
+    """Refuse ``device="cuda"`` before anything is sent: a frame in the worker's CUDA memory
+    would have to cross the process boundary (IPC handles), which is not done."""
+    if device is None:
+        return
+    if device != "cuda":
+        raise InputError(f"device must be None (host memory) or 'cuda', got {device!r}")
+    raise BackendError("device='cuda' is not available from an isolated (worker-process) renderer: "
+                       "its frames come back through host memory",
+                       fix="use an in-process Renderer (isolate=False) for device='cuda'")
 
 
 def _crash_error(name: str, w: WorkerProcess, doing: str) -> RenderCrashed:
@@ -363,12 +375,13 @@ class IsolatedRenderer(_WorkerSide):
         return dict(self._values)
 
     def render(self, time: float = 0.0, date: DateLike = None, *, dtype: str | None = None,
-               out: np.ndarray | None = None) -> np.ndarray:
+               out: np.ndarray | None = None, device: str | None = None) -> np.ndarray:
         """As ``Renderer.render`` (top row first), within ``timeout`` seconds.
 
         Raises :class:`RenderTimeout` / :class:`RenderCrashed` (the worker is then replaced)
-        besides the usual errors.
+        besides the usual errors.  ``device="cuda"`` is a BackendError (host frames only).
         """
+        _host_only(device)
         seconds = check_time(time)
         if dtype not in (None, "uint8", "float32"):
             raise InputError(f"dtype must be 'uint8' or 'float32', got {dtype!r}")
@@ -395,11 +408,12 @@ class IsolatedRenderer(_WorkerSide):
                 self._replay[name] = False
         return result
 
-    def render_frames(self, times: Iterable[float], date: DateLike = None,
-                      *, dtype: str | None = None) -> Iterator[tuple[float, np.ndarray]]:
-        """Render each time in order; yields (time, frame) as :meth:`render`."""
-        for t in times:
-            yield t, self.render(t, date, dtype=dtype)
+    def render_frames(self, times: Iterable[float], date: DateLike = None, *, dtype: str | None = None,
+                      device: str | None = None) -> Iterator[tuple[float, np.ndarray]]:
+        """Render each time in order; yields (time, frame) as :meth:`render`.  ``device="cuda"``
+        is refused here, at the call, before anything is sent (BackendError)."""
+        _host_only(device)
+        return ((t, self.render(t, date, dtype=dtype)) for t in times)
 
     def save(self, path: str | os.PathLike[str], time: float = 0.0, date: DateLike = None) -> Path:
         """Render one frame and write it as PNG (atomically, in this process)."""

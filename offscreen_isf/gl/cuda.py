@@ -15,9 +15,11 @@ Needs an EGL context on an NVIDIA device: the CUDA device used is the one CUDA-G
 reports for the current context (``cudaGLGetDevices``), so it is the same GPU.
 
 Ownership: a :class:`CudaFrame` owns its allocation (freed when the frame object is
-collected; torch, CuPy and Numba keep it alive through ``__cuda_array_interface__``).  A
+collected; torch, CuPy and Numba keep it alive through ``__cuda_array_interface__``, and a
+DLPack capsule keeps it alive until the consumer calls its deleter: :mod:`.dlpack`).  A
 reader belongs to one renderer and one context generation; its textures and registrations
-go with the context (it is a resource owner of the context).  Threads: as the renderer.
+are freed by ``Renderer.release()`` (:func:`release_reader`), or with the context (it is a
+resource owner of the context), whichever comes first.  Threads: as the renderer.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import BackendError, InputError, RenderError
+from . import dlpack
 from .lifecycle import State
 from .pool import FORMATS, RenderTarget
 
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
     from .context import Context
 
 __all__ = ["DEVICES", "CudaFrame", "CudaReader", "CudaPipeline", "load_runtime", "check_context",
-           "reader_for"]
+           "reader_for", "release_reader"]
 
 #: values of ``device=``: None reads into host memory (numpy), "cuda" into CUDA memory
 DEVICES = (None, "cuda")
@@ -90,9 +93,12 @@ class CudaFrame:
     """One frame in CUDA device memory: (height, width, 4), top row first, C-contiguous.
 
     Taken without a copy by anything reading ``__cuda_array_interface__`` (version 3):
-    ``torch.as_tensor(frame, device="cuda")``, ``cupy.asarray(frame)``, Numba.  The copy into
-    it is complete when the frame is handed out.  ``ptr`` is the device address, ``device``
-    the CUDA device index.  Owns the allocation; :meth:`free` releases it early.
+    ``torch.as_tensor(frame, device="cuda")``, ``cupy.asarray(frame)``, Numba; or through
+    DLPack (:meth:`__dlpack__`): ``torch.from_dlpack(frame)``, ``cupy.from_dlpack(frame)``,
+    ``jax.dlpack.from_dlpack(frame)``.  The copy into it is complete when the frame is handed
+    out, so any consumer stream may read it.  ``ptr`` is the device address, ``device`` the
+    CUDA device index.  Owns the allocation; :meth:`free` releases it early (whatever still
+    views it, a DLPack consumer included, must not read it afterwards).
     """
 
     def __init__(self, rt: Any, ptr: int, shape: tuple[int, int, int], dtype: str, device: int) -> None:
@@ -106,6 +112,35 @@ class CudaFrame:
             raise InputError("this CudaFrame was freed")
         return {"shape": self.shape, "typestr": _TYPESTR[self.dtype.name], "data": (self.ptr, False),
                 "version": 3, "strides": None, "stream": None}
+
+    def __dlpack__(self, *, stream: int | None = None, max_version: tuple[int, int] | None = None,
+                   dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> Any:
+        """A DLPack capsule over this frame's memory, no copy (the Python array API protocol).
+
+        ``stream``: the consumer's stream (None, -1, 1, 2 or a stream handle); any is fine,
+        as the copy into the frame finished before it was handed out, so nothing is waited
+        for.  ``max_version``: with a major version >= 1 the capsule is a versioned one
+        (``"dltensor_versioned"``, DLPack 1.0), else the legacy ``"dltensor"``.
+        ``dl_device``: must be this frame's (``__dlpack_device__()``) if given, and ``copy``
+        must not be True (the frame exports its own memory only): BufferError otherwise.
+        The capsule keeps the frame alive until the consumer calls its deleter.
+        """
+        if not self._free.alive:
+            raise InputError("this CudaFrame was freed")
+        if stream is not None and not isinstance(stream, int):
+            raise TypeError(f"stream must be None or an int, got {type(stream).__name__}")
+        if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
+            raise BufferError(f"a CudaFrame on cuda:{self.device} cannot be exported to DLPack device "
+                              f"{tuple(dl_device)} (it is never copied)")
+        if copy:
+            raise BufferError("a CudaFrame exports its own memory only (copy=True is not supported); "
+                              "copy on the consumer's side")
+        versioned = max_version is not None and int(max_version[0]) >= 1
+        return dlpack.export(self, self.ptr, self.shape, self.dtype, self.__dlpack_device__(), versioned)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(kDLCUDA = 2, CUDA device index)."""
+        return dlpack.KDLCUDA, self.device
 
     def free(self) -> None:
         """Release the device memory now (views taken from it become invalid)."""
@@ -208,16 +243,22 @@ class CudaReader:
             self.ctx.delete("framebuffer", slot.target.framebuffer)
             self.ctx.delete("texture", slot.target.texture)
 
-    def on_context_closing(self, context: Context, reinitializing: bool) -> None:
-        """Unregister before the textures die with the context; this reader is then spent."""
-        live = context.state is not State.LOST
+    def close(self, live: bool = True) -> None:
+        """Unregister the textures, destroy events and stream, and (``live``: the context is
+        current and not lost) delete the GL objects; this reader is then spent.  Idempotent."""
+        if self.generation == -1:
+            return
         for slot in self.slots:
             if slot is not None and live:
                 self._drop(slot)
         self.slots = [None, None]
-        _ok(self.rt, self.rt.cudaStreamDestroy(self.stream), "cudaStreamDestroy")
         self.generation = -1
-        context.unregister_owner(self)
+        self.ctx.unregister_owner(self)
+        _ok(self.rt, self.rt.cudaStreamDestroy(self.stream), "cudaStreamDestroy")
+
+    def on_context_closing(self, context: Context, reinitializing: bool) -> None:
+        """Unregister before the textures die with the context."""
+        self.close(live=context.state is not State.LOST)
 
 
 def _make_target(ctx: Context, owner: object, width: int, height: int, fmt: str) -> RenderTarget:
@@ -262,6 +303,14 @@ def reader_for(renderer: Any) -> CudaReader:
         check_context(ctx)
         reader = _readers[renderer] = CudaReader(ctx, load_runtime())
     return reader
+
+
+def release_reader(renderer: Any) -> None:
+    """``Renderer.release()`` on a shared context: free the renderer's reader now (its
+    context current); nothing when it never asked for ``device="cuda"``."""
+    reader = _readers.pop(renderer, None)
+    if reader is not None:
+        reader.close()
 
 
 def read_now(renderer: Any, target: RenderTarget, dtype: str, flip: str) -> CudaFrame:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import collections
 import os
+import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -131,12 +132,21 @@ def _free_in_shared(r: Renderer, ctx: Context) -> None:
     """Delete ``r``'s objects in a shared context (made current here)."""
     if ctx.state in (State.OPEN, State.CURRENT) and r._generation == ctx.generation:
         with ctx.current():
+            _release_cuda(r)
             r.targets.release()
             r.textures.delete()
             r.frames.delete()
             if r._program is not None:
                 r._program.delete()
     r.targets.forget()
+
+
+def _release_cuda(r: Renderer) -> None:
+    """Free ``r``'s CUDA reader now (context current) if it ever rendered with
+    ``device="cuda"``; looked up, not imported, so the host path never loads the module."""
+    cuda = sys.modules.get(f"{__package__}.cuda")
+    if cuda is not None:
+        cuda.release_reader(r)
 
 
 class Renderer:
