@@ -36,7 +36,7 @@ SKIPS: tuple[tuple[str, str], ...] = (
     (r"^make (test|fuzz|bench|conformance|install|demo|release-check)\b|^make$",
      "a developer target that installs packages (network) and runs for minutes"),
     (r"apt-get|dnf |sudo ", "root: installs system packages"),
-    (r"--scheduler|dask (scheduler|worker)|srun|sbatch|deadlinecommand|cuerun|qsub",
+    (r"--scheduler|dask (scheduler|worker)|offscreen-isf workers|srun|sbatch|deadlinecommand|cuerun|qsub",
      "a cluster: needs a Dask scheduler or a farm queue"),
     (r"nvidia|docker |CUDA_VISIBLE_DEVICES=[0-9]|OFFSCREEN_ISF_DEVICE=[0-9]|--device [0-9]",
      "a GPU: needs an NVIDIA device"),

@@ -110,15 +110,17 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _egl_devices() -> list[str]:
-    """One description per EGL device in ``--device`` order (NVIDIA GPUs by CUDA index, as
-    ``CUDA_VISIBLE_DEVICES`` shows them); the enumeration's error as a one-item list."""
+def _egl_devices() -> list[dict[str, Any]]:
+    """The EGL devices in ``--device`` order (NVIDIA GPUs by CUDA id, as
+    ``CUDA_VISIBLE_DEVICES`` shows them): index, description, CUDA id (None for others),
+    software or not; the enumeration's error as a one-item list with ``error``."""
     from offscreen_isf.backends import egl  # noqa: PLC0415
 
     try:
-        return [d.describe() for d in egl.list_devices()]
+        return [{"index": i, "description": d.describe(), "cuda_id": d.cuda_id, "software": d.software}
+                for i, d in enumerate(egl.list_devices())]
     except ISFError as exc:
-        return [f"devices not listed: {exc}"]
+        return [{"error": f"devices not listed: {exc}"}]
 
 
 def cmd_backends(args: argparse.Namespace) -> int:
@@ -126,7 +128,11 @@ def cmd_backends(args: argparse.Namespace) -> int:
 
     statuses = backends.available()
     if args.json:
-        print(json.dumps([s.as_dict() for s in statuses], indent=2))
+        rows = [s.as_dict() for s in statuses]
+        for row in rows:
+            if row["name"] == "egl" and row["ok"]:
+                row["devices"] = _egl_devices()
+        print(json.dumps(rows, indent=2))
     else:
         default = None
         try:
@@ -142,7 +148,8 @@ def cmd_backends(args: argparse.Namespace) -> int:
                       f"        version:  {s.info.version} (GLSL {s.info.glsl_version})\n"
                       f"        device:   {s.info.device}")
                 if s.name == "egl":
-                    print("".join(f"        --device {i}: {d}\n" for i, d in enumerate(_egl_devices())), end="")
+                    print("".join(f"        --device {d['index']}: {d['description']}\n" if "index" in d
+                                  else f"        {d['error']}\n" for d in _egl_devices()), end="")
             else:
                 print(f"        reason:   {s.reason}\n        fix:      {s.fix}")
     return EXIT_OK if any(s.ok for s in statuses) else EXIT_FAIL
@@ -253,20 +260,22 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     opts = _render_options(args)
     workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    gpus = getattr(args, "gpus", None)
     if workers is not None and scheduler is not None:
         raise UsageError("give --workers or --scheduler, not both")
-    if opts.settings.device is not None and (workers is not None or scheduler is not None):
+    farm = workers is not None or scheduler is not None or gpus is not None
+    if opts.settings.device is not None and farm:
         raise UsageError("--device picks one GPU for this process; Dask workers pick theirs from "
-                         "their own OFFSCREEN_ISF_DEVICE or CUDA_VISIBLE_DEVICES")
-    if workers is None and scheduler is None:
+                         "their own OFFSCREEN_ISF_DEVICE or CUDA_VISIBLE_DEVICES (or use --gpus)")
+    if not farm:
         if getattr(args, "chunk_size", None) is not None or getattr(args, "stream", False):
-            raise UsageError("--chunk-size and --stream need --workers N or --scheduler ADDRESS")
+            raise UsageError("--chunk-size and --stream need --workers N, --gpus or --scheduler ADDRESS")
         summary = run_render(opts)
     else:
         from .distributed import run_distributed  # noqa: PLC0415
 
         summary = run_distributed(opts, workers=workers, scheduler=scheduler, chunk_size=args.chunk_size,
-                                  stream=args.stream)
+                                  stream=args.stream, gpus=gpus)
     if args.json:
         text = json.dumps(summary, indent=2)
         print(text, file=sys.stderr if args.output == "-" else sys.stdout)
@@ -376,6 +385,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print("error: no .fs files found", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK if failed == 0 else EXIT_FAIL
+
+
+def cmd_workers(args: argparse.Namespace) -> int:
+    """``offscreen-isf workers ADDRESS --gpus all``: this node's Dask workers, one per GPU,
+    each pinned to its GPU (:mod:`.gpus`), until interrupted."""
+    from .distributed import _import_distributed  # noqa: PLC0415
+    from .gpus import serve_workers  # noqa: PLC0415
+
+    serve_workers(_import_distributed(), args.scheduler, args.gpus)
+    return EXIT_OK
 
 
 def cmd_gallery(args: argparse.Namespace) -> int:
@@ -495,6 +514,9 @@ def _add_video_arguments(vid: Any) -> None:
 def _add_farm_arguments(farm: Any) -> None:
     farm.add_argument("--workers", type=int, default=None, metavar="N",
                       help="render across N local worker processes (a dask LocalCluster on 127.0.0.1)")
+    farm.add_argument("--gpus", default=None, metavar="all|IDS",
+                      help="render across this machine's NVIDIA GPUs, one worker process per GPU pinned "
+                           "to it (all, or CUDA ids such as 0,1); instead of --workers")
     farm.add_argument("--scheduler", default=None, metavar="ADDRESS",
                       help="render on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     farm.add_argument("--chunk-size", type=int, default=None, metavar="N",
@@ -601,6 +623,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default=None, help=backend_help)
     p.set_defaults(func=cmd_validate)
     _add_gallery_parser(sub, common, backend_help)
+    p = sub.add_parser("workers", parents=[common],
+                       help="start this node's Dask workers for a scheduler: one per GPU, pinned to it")
+    p.add_argument("scheduler", metavar="ADDRESS", help="the Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--gpus", default="all", metavar="all|IDS",
+                   help="which GPUs: all (default; every NVIDIA GPU EGL lists) or CUDA ids such as 0,1")
+    p.set_defaults(func=cmd_workers)
     p = sub.add_parser("demo", parents=[common],
                        help="render the bundled example (60 frames) or the test pattern")
     p.add_argument("-o", "--output", default="out/demo/frame_%04d.png", help="PNG path or pattern (default: %(default)s)")

@@ -87,6 +87,7 @@ from .batch import (
     start_plan,
 )
 from .factory import open_renderer
+from .gpus import gpu_ids, local_cluster
 
 __all__ = ["render_range", "run_distributed", "render_chunk", "split_chunks", "default_chunk_size",
            "JobSpec", "INSTALL_HINT", "EVENT_TOPIC"]
@@ -253,7 +254,8 @@ def _chunk_entry(spec: JobSpec, index: int, first: int, last: int) -> dict[str, 
     except (ImportError, ValueError):
         pass        # called outside a Dask worker (tests, debugging)
     return {"chunk": index, "frames": [first, last], "worker": address, "host": socket.gethostname(),
-            "pid": pid, "started": _dt.datetime.now().isoformat(timespec="milliseconds")}
+            "pid": pid, "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+            "started": _dt.datetime.now().isoformat(timespec="milliseconds")}
 
 
 def _draw_chunk(spec: JobSpec, r: RendererProtocol, plan: Sequence[tuple[int, bool]], feeds: Any,
@@ -405,7 +407,7 @@ def _job_key(opts: RenderOptions, sha: str) -> str:
 
 
 def _check_request(opts: RenderOptions, *, client: Any, workers: int | None, scheduler: str | None,
-                   chunk_size: int | None, retries: int) -> None:
+                   chunk_size: int | None, retries: int, gpus: str | None = None) -> None:
     """UsageError for what a distributed run cannot do."""
     if output_kind(opts.output, opts.frames[1] > opts.frames[0]) != "images":
         raise UsageError("distributed rendering writes image sequences (-o out/f_%05d.png): render PNG "
@@ -427,6 +429,14 @@ def _check_request(opts: RenderOptions, *, client: Any, workers: int | None, sch
         raise UsageError("retries must be >= 0")
     if sum(x is not None for x in (client, scheduler, workers)) > 1:
         raise UsageError("give one of client, scheduler (--scheduler) or workers (--workers)")
+    if gpus is not None:
+        if client is not None or scheduler is not None:
+            raise UsageError("--gpus starts this machine's GPU workers; with a remote scheduler run "
+                             "`offscreen-isf workers ADDRESS --gpus all` on each GPU node instead")
+        if workers is not None:
+            raise UsageError("give --workers N or --gpus, not both (--gpus starts one worker per GPU)")
+        if opts.settings.backend not in (None, "egl"):
+            raise UsageError(f"--gpus renders with EGL on NVIDIA GPUs, not {opts.settings.backend}")
 
 
 @dataclass
@@ -486,9 +496,10 @@ def _plan_run(opts: RenderOptions, stream: bool, manifest: str | os.PathLike[str
 
 @contextlib.contextmanager
 def _cluster(distributed: Any, backend: str | None, client: Any, scheduler: str | None,
-             workers: int | None) -> Iterator[Any]:
-    """The client to submit to: ``client``, one for ``scheduler``, or a LocalCluster's of
-    ``workers`` processes (closed on exit, with the cluster, when opened here)."""
+             workers: int | None, gpus: str | None = None) -> Iterator[Any]:
+    """The client to submit to: ``client``, one for ``scheduler``, a cluster of one pinned
+    worker per GPU for ``gpus`` (:mod:`.gpus`), or a LocalCluster's of ``workers`` processes
+    (closed on exit, with the cluster, when opened here)."""
     if client is not None:
         yield client
         return
@@ -499,11 +510,14 @@ def _cluster(distributed: Any, backend: str | None, client: Any, scheduler: str 
     import logging  # noqa: PLC0415
 
     env = {"OFFSCREEN_ISF_BACKEND": backend} if backend else {}
-    if not backend and os.environ.get("OFFSCREEN_ISF_BACKEND"):
+    if not backend and os.environ.get("OFFSCREEN_ISF_BACKEND") and gpus is None:
         env["OFFSCREEN_ISF_BACKEND"] = os.environ["OFFSCREEN_ISF_BACKEND"]
-    cluster = distributed.LocalCluster(
-        n_workers=workers or max(1, os.cpu_count() or 1), threads_per_worker=1, processes=True,
-        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR, env=env)
+    if gpus is not None:
+        cluster = local_cluster(distributed, gpu_ids(gpus), silence_logs=logging.ERROR)
+    else:
+        cluster = distributed.LocalCluster(
+            n_workers=workers or max(1, os.cpu_count() or 1), threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR, env=env)
     try:
         with distributed.Client(cluster) as own:
             yield own
@@ -562,7 +576,8 @@ def _count_attempts(client: Any, job: str, entries: dict[int, dict[str, Any]]) -
 
 def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | None = None,
                     scheduler: str | None = None, chunk_size: int | None = None, stream: bool = False,
-                    retries: int = 2, manifest: str | os.PathLike[str] | bool | None = None) -> dict[str, Any]:
+                    retries: int = 2, manifest: str | os.PathLike[str] | bool | None = None,
+                    gpus: str | None = None) -> dict[str, Any]:
     """Render ``opts`` (an image sequence) across a Dask cluster; returns the run's summary.
 
     Cluster: ``client`` (a ``distributed.Client``), else ``scheduler`` (an address such as
@@ -571,18 +586,20 @@ def run_distributed(opts: RenderOptions, *, client: Any = None, workers: int | N
     ``chunk_size``: frames per task (default :func:`default_chunk_size`).  ``stream``:
     workers send encoded frames to this process, which writes them (no shared filesystem
     needed).  ``retries``: extra attempts per failed chunk.  ``manifest``: path of the JSON
-    manifest (default ``<output folder>/manifest.json``; False: none).
+    manifest (default ``<output folder>/manifest.json``; False: none).  ``gpus``: instead of
+    ``workers``, one worker process per GPU on this machine, each pinned to its GPU (``"all"``
+    or CUDA ids such as ``"0,1"``; :mod:`offscreen_isf.farm.gpus`).
     """
     distributed = _import_distributed()
     _check_request(opts, client=client, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
-                   retries=retries)
+                   retries=retries, gpus=gpus)
     started = _time.perf_counter()
     run = _plan_run(opts, stream, manifest)
     summary = run.summary
     if not run.todo:
         summary["seconds"] = round(_time.perf_counter() - started, 3)
         return summary
-    with _cluster(distributed, opts.settings.backend, client, scheduler, workers) as cluster_client:
+    with _cluster(distributed, opts.settings.backend, client, scheduler, workers, gpus) as cluster_client:
         _register(cluster_client, _worker_plugin(opts.settings.backend))
         info = cluster_client.scheduler_info()
         nworkers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
@@ -625,14 +642,15 @@ _RENAMED = {"root": "input_root"}
 def render_range(shader: str | os.PathLike[str], frames: tuple[int, int] | int | str,
                  output: str | os.PathLike[str], *, size: tuple[int, int] = (640, 360), fps: float = 30.0,
                  client: Any = None, workers: int | None = None, scheduler: str | None = None,
-                 chunk_size: int | None = None, stream: bool = False, retries: int = 2,
+                 gpus: str | None = None, chunk_size: int | None = None, stream: bool = False, retries: int = 2,
                  manifest: str | os.PathLike[str] | bool | None = None, progress: bool | None = None,
                  settings: RenderSettings | None = None, **options: Any) -> dict[str, Any]:
     """Render ``frames`` of ``shader`` to the numbered sequence ``output`` on a Dask cluster.
 
     ``frames``: (first, last) inclusive, a count N (0..N-1) or ``"A-B"``.  ``output``: a
     pattern such as ``"out/f_%05d.png"`` (absolute frame numbers).  ``client=None`` starts a
-    LocalCluster of ``workers`` processes unless ``scheduler`` names one.  Other keywords are
+    LocalCluster of ``workers`` processes unless ``scheduler`` names one; ``gpus`` (``"all"``
+    or ``"0,1"``) starts one worker per GPU instead, each pinned to its GPU.  Other keywords are
     :class:`~offscreen_isf.farm.batch.RenderOptions` fields (``sets=["level=0.3"]``, ``date=``,
     ``preroll=``, ``resume=``, ``png_level=``, ``jobs=`` …) or renderer options
     (:class:`~offscreen_isf.contract.RenderSettings` fields: ``backend=``, ``max_size=``,
@@ -657,4 +675,4 @@ def render_range(shader: str | os.PathLike[str], frames: tuple[int, int] | int |
     opts = RenderOptions(shader=os.fspath(shader), output=os.fspath(output), frames=span, fps=fps,
                          progress=progress, settings=settings, **options)
     return run_distributed(opts, client=client, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
-                           stream=stream, retries=retries, manifest=manifest)
+                           stream=stream, retries=retries, manifest=manifest, gpus=gpus)
