@@ -324,6 +324,8 @@ def test_real_cuda() -> None:
         frame = r.render(0.5, device="cuda")
         cupy = pytest.importorskip("cupy")
         assert np.array_equal(cupy.asnumpy(cupy.asarray(frame)), host)
+        taken = cupy.from_dlpack(frame)   # DLPack: the same memory, no copy
+        assert taken.data.ptr == frame.ptr and np.array_equal(cupy.asnumpy(taken), host)
 
 
 def test_backends_lists_each_egl_device() -> None:
