@@ -219,6 +219,36 @@ def test_vs_symlink_leaving_the_folder_is_refused_unread(tmp_path: Path) -> None
     assert oi.load(inside).vertex_source is not None
 
 
+def test_audio_playlist_cannot_reach_files_outside_the_root(tmp_path: Path) -> None:
+    """An HLS playlist inside the root naming an AAC file outside it: ffmpeg would follow it
+    (the file protocol is allowed); the demuxer whitelist refuses the playlist itself."""
+    import subprocess
+
+    from offscreen_isf.media.audio import read_audio
+    from offscreen_isf.media.video import ffmpeg_exe
+
+    try:
+        exe = ffmpeg_exe()
+    except oi.ISFError as exc:
+        pytest.skip(f"no ffmpeg: {exc}")
+    outside, root = tmp_path / "outside", tmp_path / "root"
+    outside.mkdir()
+    root.mkdir()
+    made = subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1",
+                           "-c:a", "aac", str(outside / "secret.aac")], capture_output=True, check=False)
+    assert made.returncode == 0, made.stderr
+    playlist = root / "clip.m3u8"
+    playlist.write_text("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n../outside/secret.aac\n#EXT-X-ENDLIST\n")
+    with pytest.raises(InputError, match="not a single-file audio format"):
+        read_audio(playlist)
+    concat = root / "clip.ffconcat"
+    concat.write_text("ffconcat version 1.0\nfile '../outside/secret.aac'\n")
+    with pytest.raises(InputError, match="cannot decode"):
+        read_audio(concat)
+    samples, rate = read_audio(outside / "secret.aac")     # the same file, named directly, decodes
+    assert rate == 44100 and samples.shape[1] > 40000
+
+
 # -- nothing lost -----------------------------------------------------------------------------------
 
 def _frame(path: Path) -> Path:

@@ -142,14 +142,22 @@ def _is_wav(path: str | os.PathLike[str]) -> bool:
     return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
 
 
+#: ffmpeg demuxers an audio input may be read with: single-file audio containers only.
+#: Playlists and scripts (hls, concat, ...) open further files named inside them, which
+#: would reach past ``input_root``; ffmpeg refuses every demuxer not listed here.
+AUDIO_DEMUXERS = ("wav", "w64", "aiff", "caf", "au", "flac", "mp3", "aac", "ogg", "wv", "ape", "tta",
+                  "mov", "matroska", "avi", "mpegts", "asf")      # the last five: video soundtracks
+
+
 def _decode_with_ffmpeg(path: str | os.PathLike[str]) -> bytes:
     """A float32 WAV (bytes) of the first audio stream of ``path``, decoded by ffmpeg."""
     from .video import ffmpeg_exe  # noqa: PLC0415
 
     exe = ffmpeg_exe()
-    # "file:" and the protocol whitelist: the path is always a local file, never a URL
+    # "file:" and the protocol whitelist: the path is always a local file, never a URL;
+    # the demuxer whitelist: that one file only (no playlist following other paths)
     cmd = [exe, "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file",
-           "-i", "file:" + os.path.abspath(os.fspath(path)), "-map", "0:a:0", "-vn",
+           "-format_whitelist", ",".join(AUDIO_DEMUXERS), "-i", "file:" + os.path.abspath(os.fspath(path)), "-map", "0:a:0", "-vn",
            "-c:a", "pcm_f32le", "-f", "wav", "-"]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -167,6 +175,9 @@ def _decode_with_ffmpeg(path: str | os.PathLike[str]) -> bytes:
         reason = said[-1] if said else f"ffmpeg exit code {proc.returncode}"
         if any("matches no streams" in line for line in said):
             reason = "it has no audio stream"
+        elif any("not on whitelist" in line for line in said):
+            reason = ("it is not a single-file audio format (playlists and scripts that open other files "
+                      "are refused; formats read: " + ", ".join(AUDIO_DEMUXERS) + ")")
         raise InputError(f"audio: cannot decode {path}: {reason}")
     return data
 
