@@ -7,7 +7,9 @@
 # cupy/torch are not needed (the bit-identity check copies back with the binding itself).
 # Writes under $OUT: gpu.txt, backends.json, pytest.txt, corpus/ (per-shader report: the mismatch
 # list to classify), bench.json, suite/, cuda.json (device="cuda" vs host fps and bit-identity at
-# 1080p), nvenc.json (NVENC vs CPU encoder fps at 1080p).
+# 1080p), nvenc.json (NVENC vs CPU encoder fps at 1080p), gpus/ (--gpus all: gpus.json with the
+# per-chunk cuda_visible_devices, and whether the frames equal a one-process run; for this, add the
+# dask[distributed] wheels and their dependencies to .whl).
 set -uo pipefail
 rm -rf .site; python3 -m pip install -q --no-index --no-deps --target .site .whl/*.whl || exit 1
 export PYTHONPATH=$PWD:$PWD/.site LD_LIBRARY_PATH=$PWD/.gllibs:${LD_LIBRARY_PATH:-} OFFSCREEN_ISF_BACKEND=egl
@@ -93,6 +95,13 @@ for codec in ("libx264", "h264_nvenc", "hevc_nvenc"):
             res[codec] = f"{type(exc).__name__}: {exc}"
 json.dump(res, open(sys.argv[1], "w"), indent=1); print(json.dumps(res, indent=1))
 PY
+# --gpus: one Dask worker per GPU, each pinned to its GPU (needs dask[distributed] in .whl); the
+# manifest says which GPU drew each chunk, and the frames must equal a one-process run's
+timeout 180 bash -c 'S=offscreen_isf/examples/demo.fs; A="--size 1920x1080 --frames 0-95 --fps 30 --date 2024-06-01"
+  python3 -m offscreen_isf render $S $A -o "$1/one/f_%03d.png" -q --backend egl &&
+  python3 -m offscreen_isf render $S $A -o "$1/many/f_%03d.png" --gpus all --chunk-size 8 --json > "$1/gpus.json" &&
+  cmp -s <(cd "$1/one" && cat f_*.png | sha256sum) <(cd "$1/many" && cat f_*.png | sha256sum) &&
+  echo "gpus: identical frames" || echo "gpus: FAILED or differs"' _ "$OUT/gpus" > "$OUT/gpus.txt" 2>&1
 tail -n 4 "$OUT"/gpu.txt "$OUT"/pytest.txt "$OUT"/corpus.txt "$OUT"/corpus-flipped.txt; cat "$OUT/bench.json"
 sed -n '/^Throughput/,/^worker/p' "$OUT/suite/table.txt"
-cat "$OUT/cuda.txt" "$OUT/nvenc.txt"
+cat "$OUT/cuda.txt" "$OUT/nvenc.txt" "$OUT/gpus.txt"
