@@ -2,8 +2,9 @@
 on one backend, write the HTML report + JSON summary, print one summary line.
 
 Exit status 0 when every own case passes (known bugs marked xfail aside) and, in corpus
-mode, the pass rate reaches ``--min-pass-rate`` and every failing shader is explained in
-``conformance/known-differences.json``; 1 otherwise.
+mode, the pass rate under ``--rule`` reaches ``--min-pass-rate`` and every failing shader is
+explained in ``conformance/known-differences.json`` (and, with ``--classify``, no shader is
+classified ``unexplained``); 1 otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any
 
 import offscreen_isf as oi
 
+from . import classify as classify_mode
 from . import corpus as corpus_mode
+from .oracle import RULES
 from .report import ImageWriter, summary_line, write_report
 from .runner import run_cases, summarise_cases
 
@@ -45,6 +48,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--draw-flipped", action="store_true",
                     help="render the corpus with Renderer(draw_flipped=True), the opt-in fast readback "
                          "that is not bit-exact, to count what it changes")
+    ap.add_argument("--rule", choices=RULES, default="strict",
+                    help="corpus comparison rule: strict (every frame >= 99%% of pixels within "
+                         "2/255) or gpu (strict, or SSIM and looser per-pixel bars; see "
+                         "conformance/README.md)")
+    ap.add_argument("--classify", action="store_true",
+                    help="classify every corpus shader failing the strict rule (precision-"
+                         "sensitive / undefined-behaviour / unexplained) into classification.json")
     return ap.parse_args(argv)
 
 
@@ -61,6 +71,22 @@ def _reference_sets(args: argparse.Namespace, log: Any) -> list[Path]:
             raise SystemExit(f"--references {args.references}: no conditions.json there or below")
         log(f"corpus skipped: no references at {args.references}")
     return sets
+
+
+def _classified(classes: list[classify_mode.Classification], shaders: list[dict[str, Any]],
+                summary: dict[str, Any], out: Path, rule: str, log: Any) -> bool:
+    """Write classification.json, put each shader's class in its report row and the counts
+    in the summary, print the counts; True when no shader is ``unexplained``."""
+    path = classify_mode.write_classification(out, classes, summary["renderer"], rule)
+    by_key = {(c.reference_set, c.shader): c for c in classes}
+    for row in shaders:
+        c = by_key.get((row["reference_set"], row["shader"]))
+        if c is not None:
+            row["class"], row["class_evidence"] = c.cls, c.evidence
+    summary["classification"] = classify_mode.counts(classes)
+    log(f"classification: {path}")
+    print("classified: " + ", ".join(f"{n} {k}" for k, n in summary["classification"].items()))
+    return not summary["classification"]["unexplained"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,16 +122,23 @@ def main(argv: list[str] | None = None) -> int:
                 return writer if keep else None
 
             per_set: dict[str, dict[str, Any]] = {}
+            classes: list[classify_mode.Classification] = []
             for ref in sets:
                 results_c, skipped_c, known_c = corpus_mode.run_corpus(
-                    ctx, corpus_dir, ref, args.filter, sink_for, log, args.draw_flipped)
+                    ctx, corpus_dir, ref, args.filter, sink_for, log, args.draw_flipped, args.rule)
+                if args.classify:
+                    classes += classify_mode.classify_failures(results_c, corpus_dir, ref, ctx,
+                                                               args.draw_flipped)
                 per_set[ref.name] = corpus_mode.summarise(results_c, skipped_c, known_c)
                 shaders += [r.as_dict() for r in results_c]
                 skipped.update({f"{ref.name}: {k}": v for k, v in skipped_c.items()})
                 known.update(known_c)
             summary["corpus"] = corpus_mode.combine(per_set)
+            summary["corpus"]["rule"] = args.rule
             ok &= all(s["pass_rate"] >= args.min_pass_rate and not s["unexplained"]
                       for s in per_set.values())
+            if args.classify:
+                ok &= _classified(classes, shaders, summary, out, args.rule, log)
     summary["ok"] = bool(ok)
     html_path, json_path = write_report(out, summary, cases, shaders, skipped, known, gallery=args.gallery)
     log(f"report: {html_path}  summary: {json_path}")

@@ -7,9 +7,12 @@ set (:func:`reference_sets`); each is compared on its own and counted on its own
 Conditions come from ``<references>/conditions.json`` (size, the TIME sequence rendered in
 one renderer so FRAMEINDEX / TIMEDELTA / persistent buffers carry over, DATE, the test
 images bound to image inputs in declaration order, shaders not comparable).  Per frame:
-max abs difference, share of pixels off by more than 2/255, PSNR.  A shader passes when every
-frame has >= 99% of its pixels within 2/255 (all channels).  Per-shader exceptions live only
-in ``conformance/known-differences.json``, each with a reason and evidence.
+max abs difference, share of pixels off by more than 2/255, PSNR, and the gpu rule's SSIM,
+loose share and mean abs difference.  Under the ``strict`` rule (the default) a shader passes
+when every frame has >= 99% of its pixels within 2/255 (all channels); under the ``gpu`` rule
+a frame may instead pass the structural and loose bars of :func:`conformance.oracle.gpu_rule`.
+Per-shader exceptions live only in ``conformance/known-differences.json``: ``corpus``
+entries (reason and evidence) for both rules, reviewed ``gpu`` entries under the gpu rule.
 
 Uses only the public API (``oi.Renderer``, ``oi.Context``).  Run it with
 ``python -m conformance --corpus`` (add ``--no-cases`` for the corpus alone); this module is
@@ -31,7 +34,7 @@ from PIL import Image
 
 import offscreen_isf as oi
 
-from .oracle import CORPUS_PIXEL_SHARE, CORPUS_TOLERANCE, metrics
+from .oracle import CORPUS_PIXEL_SHARE, CORPUS_TOLERANCE, gpu_rule, metrics
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -57,11 +60,12 @@ class ShaderResult:
     detail: str = ""
     seconds: float = 0.0
     known: dict[str, Any] | None = None
+    strict_pass: bool = False    # every frame passes the strict rule (whatever rule decided status)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly."""
         return {"shader": self.shader, "reference_set": self.reference_set, "status": self.status,
-                "frames": self.frames,
+                "strict_pass": self.strict_pass, "frames": self.frames,
                 "max_abs": self.max_abs, "detail": self.detail, "seconds": self.seconds,
                 "known": self.known}
 
@@ -77,6 +81,35 @@ def load_known_differences(path: Path = KNOWN_DIFFERENCES) -> dict[str, dict[str
         sets = entry.get("sets")
         if sets is not None and not (isinstance(sets, list) and all(isinstance(x, str) for x in sets)):
             raise ValueError(f"known-differences: {shader!r}: 'sets' must be a list of set names")
+    return table
+
+
+#: the classes a ``gpu`` known-differences entry may give (``unexplained`` is a bug to fix,
+#: never an entry); see :mod:`conformance.classify`
+GPU_ENTRY_CLASSES = ("precision-sensitive", "undefined-behaviour")
+
+
+def load_gpu_known(path: Path = KNOWN_DIFFERENCES) -> dict[str, dict[str, Any]]:
+    """The ``gpu`` table of known-differences.json: shader -> ``class`` (one of
+    :data:`GPU_ENTRY_CLASSES`), ``evidence`` (a list of strings), ``sets``, ``gpu`` (the GL
+    renderer it was seen on), ``reviewed`` (bool) and ``reason`` (required once reviewed).
+
+    Entries apply under the gpu rule only, and explain a failure only when ``reviewed`` is
+    true: ``python -m conformance.classify --write-known`` proposes them unreviewed."""
+    table: dict[str, dict[str, Any]] = json.loads(path.read_text()).get("gpu", {})
+    for shader, e in table.items():
+        problems = [
+            "class" if e.get("class") not in GPU_ENTRY_CLASSES else "",
+            "evidence" if not (isinstance(e.get("evidence"), list) and e["evidence"]
+                               and all(isinstance(x, str) and x.strip() for x in e["evidence"])) else "",
+            "sets" if not (isinstance(e.get("sets"), list) and all(isinstance(x, str) for x in e["sets"])) else "",
+            "gpu" if not (isinstance(e.get("gpu"), str) and e["gpu"].strip()) else "",
+            "reviewed" if not isinstance(e.get("reviewed"), bool) else "",
+            "reason" if e.get("reviewed") is True and not str(e.get("reason", "")).strip() else "",
+        ]
+        bad = [p for p in problems if p]
+        if bad:
+            raise ValueError(f"known-differences gpu: {shader!r}: bad or missing {', '.join(bad)}")
     return table
 
 
@@ -111,42 +144,76 @@ def comparable_shaders(references: Path) -> tuple[list[str], dict[str, str], dic
     return shaders, skipped, conditions
 
 
+def render_sequence(shader: Path | oi.Document, references: Path, conditions: dict[str, Any],
+                    image_names: list[str], context: oi.Context, draw_flipped: bool = False,
+                    time_offset: float = 0.0) -> list[np.ndarray]:
+    """Our RGBA8 frames (top row first) of ``shader`` under a reference set's conditions: every
+    frame's TIME (plus ``time_offset`` seconds) in order in ONE renderer, the set's DATE, and
+    test image k bound to the k-th name of ``image_names``.  Raises :class:`oi.ISFError`."""
+    size = (int(conditions["size"]["width"]), int(conditions["size"]["height"]))
+    files = conditions["image_inputs"]["files"]
+    with oi.Renderer(shader, size, context=context, draw_flipped=draw_flipped) as r:
+        r.set_inputs(**{name: references / files[str(k)] for k, name in enumerate(image_names)})
+        return [np.asarray(r.render(float(info["TIME"]) + time_offset, tuple(conditions["date"]),
+                                    dtype="uint8"))
+                for info in conditions["frames"]]
+
+
+def reference_frames(rel: str, references: Path, conditions: dict[str, Any]) -> list[np.ndarray]:
+    """VVISF-GL's frames of corpus shader ``rel`` as RGBA8 arrays, top row first."""
+    out = []
+    for info in conditions["frames"]:
+        with Image.open(references / rel / info["png"]) as im:
+            out.append(np.asarray(im.convert("RGBA")))
+    return out
+
+
+def frame_row(info: dict[str, Any], ours: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
+    """The metrics of one frame: the strict rule's (``within`` = share of pixels within
+    CORPUS_TOLERANCE) and the gpu rule's (SSIM, loose share, mean abs, ``gpu_pass``)."""
+    m = metrics(ours, ref, CORPUS_TOLERANCE)
+    return {"png": info["png"], "time": info["TIME"], "within": round(1.0 - m.share_off, 5),
+            **m.as_dict(), **gpu_rule(ours, ref).as_dict()}
+
+
+def frames_pass(frames: list[dict[str, Any]], rule: str) -> bool:
+    """Does every frame row (from :func:`frame_row`) pass ``rule`` (``strict`` or ``gpu``)?"""
+    if rule == "gpu":
+        return all(f["gpu_pass"] for f in frames)
+    return min((f["within"] for f in frames), default=0.0) >= CORPUS_PIXEL_SHARE
+
+
 def run_shader(rel: str, corpus: Path, references: Path, conditions: dict[str, Any],
                image_inputs: dict[str, list[str]], context: oi.Context,
                known: dict[str, Any] | None,
                sink_for: Callable[[ShaderResult], ImageSink | None] | None = None,
-               draw_flipped: bool = False) -> ShaderResult:
-    """Render one shader under the reference conditions and compare every frame.
+               draw_flipped: bool = False, rule: str = "strict") -> ShaderResult:
+    """Render one shader under the reference conditions and compare every frame by ``rule``.
 
     ``sink_for(result)`` (called once the status is known) says where to write the frame
-    images (reference, ours, difference), or None to keep none.
+    images (reference, ours, difference), or None to keep none.  ``known``: its
+    known-differences entry (a ``corpus`` entry's ``min_pixel_share`` relaxes the strict bar;
+    a reviewed ``gpu`` entry explains any failure under the gpu rule).
     """
     t0 = time.perf_counter()
-    size = (int(conditions["size"]["width"]), int(conditions["size"]["height"]))
     result = ShaderResult(rel, "pass", references.name, known=known)
     frames_seen: list[tuple[np.ndarray, np.ndarray]] = []
     try:
-        with oi.Renderer(corpus / rel, size, context=context, draw_flipped=draw_flipped) as r:
-            files = conditions["image_inputs"]["files"]
-            r.set_inputs(**{name: references / files[str(k)]
-                            for k, name in enumerate(image_inputs.get(rel, []))})
-            for info in conditions["frames"]:
-                ours = r.render(float(info["TIME"]), tuple(conditions["date"]), dtype="uint8")
-                with Image.open(references / rel / info["png"]) as im:
-                    ref = np.asarray(im.convert("RGBA"))
-                m = metrics(ours, ref, CORPUS_TOLERANCE)
-                within = 1.0 - m.share_off
-                row = {"png": info["png"], "time": info["TIME"], "within": round(within, 5), **m.as_dict()}
-                result.frames.append(row)
-                result.max_abs = max(result.max_abs, m.max_abs)
-                frames_seen.append((ref, ours))
+        ours_all = render_sequence(corpus / rel, references, conditions, image_inputs.get(rel, []),
+                                   context, draw_flipped)
+        for info, ours, ref in zip(conditions["frames"], ours_all,
+                                   reference_frames(rel, references, conditions), strict=True):
+            result.frames.append(frame_row(info, ours, ref))
+            result.max_abs = max(result.max_abs, result.frames[-1]["max_abs"])
+            frames_seen.append((ref, ours))
     except oi.ISFError as exc:
         result.status, result.detail = "error", f"{type(exc).__name__}: {exc}"[:2000]
     if result.status != "error":
         worst = min((f["within"] for f in result.frames), default=0.0)
-        if worst < CORPUS_PIXEL_SHARE:
+        result.strict_pass = worst >= CORPUS_PIXEL_SHARE
+        if not frames_pass(result.frames, rule):
             result.status = "mismatch"
-            if known is not None and worst >= float(known.get("min_pixel_share", 0.0)):
+            if known is not None and _explains(known, worst, rule):
                 result.status = "known"
     sink = sink_for(result) if sink_for is not None else None
     if sink is not None:
@@ -156,12 +223,22 @@ def run_shader(rel: str, corpus: Path, references: Path, conditions: dict[str, A
     return result
 
 
+def _explains(entry: dict[str, Any], worst_within: float, rule: str) -> bool:
+    """Does a known-differences entry explain a failure?  A ``gpu`` entry (it has a ``class``)
+    only under the gpu rule and only once a person has reviewed it; a ``corpus`` entry when
+    every frame still reaches its ``min_pixel_share``."""
+    if "class" in entry:
+        return rule == "gpu" and entry.get("reviewed") is True
+    return worst_within >= float(entry.get("min_pixel_share", 0.0))
+
+
 def run_corpus(context: oi.Context, corpus: Path = CORPUS, references: Path = REFERENCES,
                text_filter: str = "", sink_for: Callable[[ShaderResult], ImageSink | None] | None = None,
                progress: Callable[[str], None] | None = None, draw_flipped: bool = False,
-               ) -> tuple[list[ShaderResult], dict[str, str], dict[str, dict[str, Any]]]:
+               rule: str = "strict") -> tuple[list[ShaderResult], dict[str, str], dict[str, dict[str, Any]]]:
     """Run corpus mode.  ``sink_for(result_so_far)`` picks where frame images go (or None);
-    ``draw_flipped`` measures the opt-in ``Renderer(draw_flipped=True)`` against the references.
+    ``draw_flipped`` measures the opt-in ``Renderer(draw_flipped=True)`` against the references;
+    ``rule`` (``strict`` or ``gpu``, see :mod:`conformance.oracle`) decides pass or mismatch.
 
     Returns (results, skipped shaders with reasons, the known-differences entries that apply
     to this reference set).
@@ -169,11 +246,13 @@ def run_corpus(context: oi.Context, corpus: Path = CORPUS, references: Path = RE
     shaders, skipped, conditions = comparable_shaders(references)
     image_inputs = json.loads((references / "image-inputs.json").read_text())
     known = known_for(load_known_differences(), references.name)
+    if rule == "gpu":
+        known.update(known_for(load_gpu_known(), references.name))
     results: list[ShaderResult] = []
     selected = [s for s in shaders if text_filter in s]
     for i, rel in enumerate(selected, 1):
         res = run_shader(rel, corpus, references, conditions, image_inputs, context, known.get(rel), sink_for,
-                         draw_flipped)
+                         draw_flipped, rule)
         results.append(res)
         if progress and res.status != "pass":
             worst = [f["within"] for f in res.frames]

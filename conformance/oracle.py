@@ -164,3 +164,131 @@ def amplified_difference(ours: np.ndarray, reference: np.ndarray, gain: float = 
     out[..., :3] = np.clip(np.nan_to_num(rgb) * gain, 0, 255).astype(np.uint8)
     out[..., 3] = 255
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison rules of corpus mode
+# ---------------------------------------------------------------------------------------------
+
+#: the rules ``python -m conformance --corpus --rule NAME`` knows
+RULES = ("strict", "gpu")
+
+#: SSIM window: the standard Gaussian weighting (sigma 1.5 pixels, truncated at 3.5 sigma, an
+#: 11x11 window) and stabilising constants K1, K2 for 8-bit data (L = 255)
+SSIM_SIGMA = 1.5
+SSIM_TRUNCATE = 3.5
+SSIM_K1 = 0.01
+SSIM_K2 = 0.03
+#: Rec. 601 luma weights: SSIM is taken on luminance, where structure lives
+LUMA = (0.299, 0.587, 0.114)
+
+#: gpu rule, (a): mean SSIM of the luminance at least this ...
+GPU_SSIM_MIN = 0.85
+#: ... (b): at least this share of pixels within ``GPU_TOLERANCE`` LSB in every channel ...
+GPU_PIXEL_SHARE = 0.95
+GPU_TOLERANCE = 8
+#: ... and the mean absolute difference over all channels of all pixels at most this (LSB).
+GPU_MEAN_ABS_MAX = 4.0
+
+
+def _gaussian_kernel(sigma: float = SSIM_SIGMA, truncate: float = SSIM_TRUNCATE) -> np.ndarray:
+    """The normalised 1-D Gaussian of the SSIM window (radius ``int(truncate * sigma + 0.5)``)."""
+    radius = int(truncate * sigma + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    k = np.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+def _blur(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Separable convolution of a 2-D float image with ``kernel`` along both axes; the edges are
+    mirrored with the edge sample repeated (``d c b a | a b c d``)."""
+    r = len(kernel) // 2
+    padded = np.pad(image, r, mode="symmetric")
+    h, w = image.shape
+    rows = np.zeros((padded.shape[0], w))
+    for i, weight in enumerate(kernel):
+        rows += weight * padded[:, i:i + w]
+    out = np.zeros((h, w))
+    for i, weight in enumerate(kernel):
+        out += weight * rows[i:i + h, :]
+    return out
+
+
+def luma(image: np.ndarray) -> np.ndarray:
+    """Rec. 601 luminance of an (H, W, 3|4) image in its own units (0..255 for uint8);
+    alpha is ignored (the per-pixel bars check it)."""
+    a = np.asarray(image, np.float64)
+    return a[..., 0] * LUMA[0] + a[..., 1] * LUMA[1] + a[..., 2] * LUMA[2]
+
+
+def ssim(ours: np.ndarray, reference: np.ndarray, data_range: float = 255.0) -> float:
+    """Mean structural similarity (Wang, Bovik, Sheikh, Simoncelli 2004) of the luminance of
+    two (H, W, 3|4) images in 0..``data_range`` units: 1.0 when identical, near 0 for unrelated
+    content.
+
+    The standard formulation: local means, variances and covariance under an 11x11 Gaussian
+    window (sigma 1.5, population statistics), ``K1 = 0.01``, ``K2 = 0.03``; the map is averaged
+    over the pixels whose window lies inside the image (a border of the window radius is left
+    out; an image smaller than the window is averaged whole).  Plain numpy so that the
+    comparison needs nothing beyond the test dependencies.
+    """
+    x, y = luma(ours), luma(reference)
+    k = _gaussian_kernel()
+    mx, my = _blur(x, k), _blur(y, k)
+    vx = _blur(x * x, k) - mx * mx
+    vy = _blur(y * y, k) - my * my
+    cxy = _blur(x * y, k) - mx * my
+    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
+    smap = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    r = len(k) // 2
+    inner = smap[r:-r, r:-r] if min(smap.shape) > 2 * r else smap
+    return float(inner.mean())
+
+
+@dataclass
+class GpuVerdict:
+    """One frame judged by the gpu rule (see :func:`gpu_rule`)."""
+
+    passed: bool
+    strict: bool            # passed the strict rule (every GPU judgement starts there)
+    ssim: float             # mean luminance SSIM
+    within_loose: float     # share of pixels within GPU_TOLERANCE in every channel
+    mean_abs: float         # mean absolute difference over all channels, LSB
+
+    def as_dict(self) -> dict[str, float | bool]:
+        """JSON-friendly."""
+        return {"gpu_pass": self.passed, "ssim": round(self.ssim, 5),
+                "within_loose": round(self.within_loose, 5), "mean_abs": round(self.mean_abs, 3)}
+
+
+def gpu_rule(ours: np.ndarray, reference: np.ndarray) -> GpuVerdict:
+    """Judge one RGBA8 frame (top row first, 0..255) by the gpu rule.
+
+    A frame passes when it passes the strict rule (>= ``CORPUS_PIXEL_SHARE`` of its pixels
+    within ``CORPUS_TOLERANCE`` LSB in every channel), or when all three looser bars hold:
+
+    * (a) structure: mean luminance SSIM >= ``GPU_SSIM_MIN``.  SSIM compares local means,
+      contrast and correlation, so a picture drawn upside down, shifted, half missing or at
+      another moment scores low even when its colours are close; a few LSB of noise on a
+      flat area lowers it only to where the ``K2`` constant caps the effect;
+    * (b) per pixel: >= ``GPU_PIXEL_SHARE`` of the pixels within ``GPU_TOLERANCE`` LSB in every
+      channel (alpha included, so swapped or missing channels fail here).  A GPU's own
+      transcendental functions and rounding move smooth gradients by a few LSB and flip
+      isolated pixels on hard edges or in a small hash-noise area; a wrong translation or state
+      moves far more than one pixel in twenty;
+    * and the mean absolute difference over all channels <= ``GPU_MEAN_ABS_MAX`` LSB, so a
+      frame cannot trade a large error on a few pixels for being exact elsewhere.
+
+    What neither bar accepts (a whole frame of chaotic hash noise) is left to the classifier
+    (``conformance/classify.py``), which measures whether our own output is just as chaotic
+    under a tiny nudge.  The bars were chosen so that the crafted real-bug perturbations in
+    ``tests/test_conformance_gpu_rule.py`` fail and the precision-like ones pass.
+    """
+    strict = metrics(ours, reference, CORPUS_TOLERANCE)
+    loose = metrics(ours, reference, GPU_TOLERANCE)
+    mean_abs = float(np.abs(np.asarray(ours, np.float64) - np.asarray(reference, np.float64)).mean())
+    s = ssim(ours, reference)
+    strict_ok = 1.0 - strict.share_off >= CORPUS_PIXEL_SHARE
+    loose_ok = (s >= GPU_SSIM_MIN and 1.0 - loose.share_off >= GPU_PIXEL_SHARE
+                and mean_abs <= GPU_MEAN_ABS_MAX)
+    return GpuVerdict(strict_ok or loose_ok, strict_ok, s, 1.0 - loose.share_off, mean_abs)

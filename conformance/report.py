@@ -61,10 +61,14 @@ def summary_line(summary: dict[str, Any]) -> str:
                      + (f", {st.get('xfail', 0)} xfail" if st.get("xfail") else "")
                      + (f", FAILING {','.join(cases['failing'])}" if cases["failing"] else ""))
     corpus = summary.get("corpus")
+    if corpus and corpus.get("rule"):
+        parts.append(f"rule {corpus['rule']}")
     for name, c in (corpus or {}).get("sets", {}).items():
         parts.append(f"corpus {name} {c['passed']}/{c['comparable']} pass ({c['pass_rate']:.2%}), "
                      f"{c['known']} known, {len(c['unexplained'])} unexplained, "
                      f"{c['skipped']} not comparable")
+    if summary.get("classification"):
+        parts.append("classified " + ", ".join(f"{n} {k}" for k, n in summary["classification"].items()))
     parts.append("OK" if summary["ok"] else "FAILED")
     return " | ".join(parts)
 
@@ -76,6 +80,9 @@ def _frames_html(frames: list[dict[str, Any]], first_label: str) -> str:
         psnr = "inf" if fr.get("psnr") is None else f"{fr['psnr']:.1f}"
         stats = (f"frame {k} (t={fr.get('time')}): max {fr['max_abs']}/255, "
                  f"{fr['share_off']:.2%} off, PSNR {psnr} dB")
+        if "ssim" in fr:          # corpus frames: the gpu rule's measures too
+            stats += (f", SSIM {fr['ssim']:.4f}, {fr['within_loose']:.2%} within 8, "
+                      f"mean |diff| {fr['mean_abs']:.2f}, gpu rule {'pass' if fr['gpu_pass'] else 'FAIL'}")
         if imgs:
             pics = "".join(f'<figure><img src="{html.escape(imgs[key])}" alt="{key}">'
                            f"<figcaption>{label}</figcaption></figure>"
@@ -112,13 +119,19 @@ def write_report(out: Path, summary: dict[str, Any], cases: list[dict[str, Any]]
         cls = _STATUS_CLASS.get(r["status"], "bad")
         note = r["detail"]
         if r.get("known"):
-            note = f"known difference: {r['known']['reason']} Evidence: {r['known']['evidence']}"
+            k = r["known"]
+            review = "" if k.get("reviewed", True) else " (unreviewed gpu entry: explains nothing yet)"
+            note = f"known difference{review}: {k.get('reason', '')} Evidence: {k['evidence']}"
         name = html.escape(r["shader"])
         if gallery:
             name = f'<a href="{html.escape(gallery)}#{anchor(r["shader"])}">{name}</a>'
+        klass = r.get("class", "")
+        evidence = "".join(f"<li>{html.escape(e)}</li>" for e in r.get("class_evidence", []))
         crow.append(f'<tr class="{cls}"><td>{name}<br>'
                     f'<small>{html.escape(r.get("reference_set", ""))}</small></td><td>{r["status"]}</td>'
+                    f'<td>{html.escape(klass)}<ul>{evidence}</ul></td>'
                     f'<td>{_frames_html(r["frames"], "VVISF-GL")}<small>{html.escape(note)}</small></td></tr>')
+    rule = str((summary.get("corpus") or {}).get("rule", "strict"))
     skipped_html = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in skipped.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>offscreen-isf conformance</title>
 <style>body{{font:14px sans-serif;margin:1.5em}} table{{border-collapse:collapse;width:100%}}
@@ -130,9 +143,10 @@ figcaption{{font-size:11px;text-align:center}} .frame{{display:inline-block;marg
 <pre>{html.escape(json.dumps(summary, indent=1, default=str))}</pre>
 <h2>Own cases ({len(cases)})</h2><p>Reference column = the oracle computed from the rule (magenta = unchecked).</p>
 <table><tr><th>category</th><th>case / rule</th><th>status</th><th>frames</th></tr>{''.join(rows)}</table>
-<h2>Corpus ({len(corpus)} comparable)</h2><p>Images are kept for shaders that do not pass
-(and for all with <code>--images all</code>).</p>
-<table><tr><th>shader</th><th>status</th><th>frames</th></tr>{''.join(crow)}</table>
+<h2>Corpus ({len(corpus)} comparable)</h2><p>Rule: <b>{html.escape(rule)}</b>. Images are kept for
+shaders that do not pass (and for all with <code>--images all</code>). Class: the classifier's verdict
+on a shader failing the strict rule (with <code>--classify</code>).</p>
+<table><tr><th>shader</th><th>status</th><th>class</th><th>frames</th></tr>{''.join(crow)}</table>
 <h3>Not comparable</h3><ul>{skipped_html}</ul></body></html>"""
     html_path = out / "index.html"
     html_path.write_text(page)
