@@ -99,6 +99,7 @@ from .dialect import Edits, analyse
 from .document import Document, ISFWarning
 from .lexer import Token, skip_trivia, split_call, tokenize
 from .names import GENERATED_UNIFORMS, IMAGE_AUX, glsl_identifier
+from .uintfix import uint_repairs
 
 __all__ = ["Token", "tokenize", "split_call", "Translation", "UniformDecl", "translate",
            "map_compile_log", "parse_glsl_version", "GLSL_VERSION", "GLSL_VERSIONS", "HELPERS",
@@ -405,7 +406,8 @@ def _normalize_newlines(text: str) -> str:
 class _Rewriter:
     def __init__(self, text: str, stage: str, file: str, line_offset: int,
                  images: frozenset[str], cubes: frozenset[str] = frozenset(),
-                 header_names: Mapping[str, str] | None = None) -> None:
+                 header_names: Mapping[str, str] | None = None,
+                 declared: Mapping[str, str] | None = None) -> None:
         self.text = text
         self.cubes = cubes   # the samplerCube names among ``images``
         self.toks = tokenize(text)
@@ -422,6 +424,8 @@ class _Rewriter:
             raise self.fail(self.toks[-1], "unterminated /* comment (it runs to the end of the file)")
         #: dialect repairs: directives, reserved words renamed, zero initialisers
         self.edits: Edits = analyse(self.toks, header_names or {}, file, line_offset)
+        #: implicit int->uint conversions written out; ``declared``: the generated uniforms
+        uint_repairs(self.toks, declared).apply(self.edits)
         #: GLSL identifier -> header name, for messages
         self.public = {glsl: name for name, glsl in (header_names or {}).items()}
 
@@ -618,23 +622,25 @@ def translate(doc: Document, *, glsl_version: int | None = None, flip_y: bool = 
     images = frozenset(names[n] for n in doc.image_names())
     cubes = frozenset(glsl_identifier(n) for n in doc.cube_names())
     fs_name = doc.name
+    uniforms = tuple(_uniforms(doc))
+    declared = {n: u.glsl_type for u in uniforms for n in (u.name, u.key)}
     fr = _Rewriter(_normalize_newlines(doc.fragment_source), "fragment", fs_name,
-                   doc.body_line_offset, images, cubes, renamed)
+                   doc.body_line_offset, images, cubes, renamed, declared)
     fs_text = fr.run()
     if doc.vertex_source is not None:
         vs_file: str | None = str(doc.vertex_path) if doc.vertex_path is not None else "<vertex>"
         vs_src = _normalize_newlines(doc.vertex_source).removeprefix("\ufeff")
-        vr = _Rewriter(vs_src, "vertex", str(vs_file), 0, images, cubes, renamed)
+        vr = _Rewriter(vs_src, "vertex", str(vs_file), 0, images, cubes, renamed, declared)
     else:
         vs_file, vs_src = None, ""
         vr = _Rewriter(_DEFAULT_VERTEX_BODY, "vertex", "<default vertex shader>", 0, images,
-                       cubes, renamed)
+                       cubes, renamed, declared)
     vs_text = vr.run()
     for msg in fr.edits.warnings + vr.edits.warnings:
         warnings.warn(msg, ISFWarning, stacklevel=2)
     hoisted = tuple(tuple(((r.file, line + r.line_offset), text) for line, text in r.edits.hoisted)
                     for r in (fr, vr))
-    parts = _Parts(tuple(_uniforms(doc)), fs_text, frozenset(fr.helpers), fs_name,
+    parts = _Parts(uniforms, fs_text, frozenset(fr.helpers), fs_name,
                    doc.body_line_offset, vs_text, frozenset(vr.helpers), vs_file,
                    (hoisted[0], hoisted[1] if vs_file is not None else ()),
                    needed_glsl_version(fr.edits, vr.edits))
