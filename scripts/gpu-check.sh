@@ -23,7 +23,7 @@ python3 -m offscreen_isf.farm.cli backends --json > "$OUT/backends.json" 2>&1
 python3 -m pytest -q -p no:cacheprovider -m gl -k "not pyopengl_bound" tests/test_lifecycle.py \
   tests/test_lifecycle_stateful.py tests/test_bug_report.py tests/test_render_rules.py tests/test_exit.py \
   tests/test_leaks.py tests/test_bad_input.py tests/test_compat_pyvvisf.py tests/test_conformance_cases.py \
-  tests/test_compile_errors.py tests/test_cuda_fake.py tests/test_nvenc.py -s > "$OUT/pytest.txt" 2>&1
+  tests/test_compile_errors.py tests/test_cuda_fake.py tests/test_cuda_dlpack.py tests/test_nvenc.py tests/test_gpus.py -s > "$OUT/pytest.txt" 2>&1
 # the per-shader report (which shaders differ and by how much) comes back for classification
 python3 -m conformance --corpus --images none --out "$OUT/corpus" -q > "$OUT/corpus.txt" 2>&1
 python3 -m benchmarks.bench_render --frames 200 --blocks 3 --heavy-frames 60 --json "$OUT/bench.json" \
