@@ -10,7 +10,7 @@ finding names its 1-based line.  Two families:
   multiplied by such a literal.  Their output is chaotic in the last bits of a transcendental
   function, which differ between GPUs and llvmpipe; noted as support, never a verdict alone.
 * **undefined behaviour** (:func:`undefined_behaviour`): locals declared without an
-  initialiser whose first use reads them (the translation zero-initialises them, a reference
+  initialiser whose first use reads them (a write to one component counts as a write) (the translation zero-initialises them, a reference
   implementation need not: docs/semantics.md, "GLSL translation"), ``pow`` with a base that
   can be negative, ``sqrt``/``log``/``log2``/``inversesqrt`` of an argument that can be
   negative (results undefined by GLSL), and, marked ``weak``, ``atan(y, x)`` with both
@@ -151,9 +151,27 @@ def _computed(arg: list[Token]) -> bool:
     return not (len(arg) == 1 and arg[0].kind == "number" and (float_literal(arg[0].text) or _int(arg[0].text)))
 
 
+def _written(toks: list[Token], code: list[int], j: int) -> bool:
+    """Is the use of a name at code index ``j`` an assignment to it: ``name = ...``, or to a
+    component or element (``name.x = ...``, ``name[i] = ...``, taken as a write: which
+    components stay unset is beyond what the tokens show reliably)?"""
+    k = j + 1
+    if k + 1 < len(code) and toks[code[k]].text == "." and toks[code[k + 1]].kind == "ident":
+        k += 2
+    elif k < len(code) and toks[code[k]].text == "[":
+        depth = 0
+        while k < len(code):
+            depth += {"[": 1, "]": -1}.get(toks[code[k]].text, 0)
+            k += 1
+            if depth == 0:
+                break
+    nxt = [toks[code[x]].text for x in (k, k + 1) if x < len(code)]
+    return nxt[:1] == ["="] and nxt[1:2] != ["="]
+
+
 def _uninitialised_reads(toks: list[Token], code: list[int]) -> list[Finding]:
-    """Locals declared without an initialiser whose first use in their block is not a plain
-    whole assignment ``name = ...``."""
+    """Locals declared without an initialiser whose first use in their block is not an
+    assignment (:func:`_written`)."""
     found = []
     pos = {i: k for k, i in enumerate(code)}
     for last in sorted(zero_initialisers(toks, code)):
@@ -172,8 +190,7 @@ def _uninitialised_reads(toks: list[Token], code: list[int]) -> list[Finding]:
                 break                         # the declaring block ended unused
             prev = toks[code[j - 1]].text
             if t.kind == "ident" and t.text == name and prev != ".":
-                nxt = [toks[code[x]].text for x in (j + 1, j + 2) if x < len(code)]
-                if not (nxt[:1] == ["="] and nxt[1:2] != ["="]):
+                if not _written(toks, code, j):
                     found.append(Finding("uninitialised", t.line,
                                          f"{name!r} (declared on line {toks[code[k]].line} without "
                                          "an initialiser) is read before it is assigned"))
