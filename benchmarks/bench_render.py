@@ -2,9 +2,14 @@
 
 Both paths run in this process, on the same context, interleaved in blocks, so the machine's
 noise hits both alike.  Reported as frames per second and the ratio offscreen-isf / raw
-(1.0 = no overhead).  Also: context open+close, reinitialize, and first-frame (compile) cost.
+(1.0 = no overhead).  Also: context open+close, reinitialize, first-frame (compile) cost,
+``render(device="cuda")`` next to the host path (or why it is unavailable here), and the
+per-frame overhead cell: microseconds of process CPU time per frame of ``render()``,
+``render_frames()`` and the raw loop at a tiny size (8x8), where the driver's share is small
+and what remains is the Python per-frame path.
 
     python -m benchmarks.bench_render [--size 1920x1080] [--frames 60] [--json out.json]
+        [--overhead-size 8x8] [--overhead-frames 300] [--overhead-blocks 5] [--no-overhead]
 """
 
 from __future__ import annotations
@@ -88,6 +93,140 @@ def timed_block(fn, frames: int, start: float) -> float:
     return frames / (time.perf_counter() - t0)
 
 
+DATE = (2024, 1, 1, 0)
+
+# -- device="cuda" next to the host path ------------------------------------------------------
+def cuda_probe(renderer: oi.Renderer) -> str | None:
+    """None when ``render(device="cuda")`` works on this renderer's context, else why not.
+
+    Only the BackendError that offscreen_isf.gl.cuda raises (no NVIDIA EGL device, no CUDA
+    binding, no CUDA device behind the context) means "unavailable"; anything else is a bug
+    and propagates."""
+    try:
+        renderer.render(0.0, DATE, device="cuda")
+    except oi.BackendError as exc:
+        return str(exc)
+    return None
+
+
+def cuda_block(renderer: oi.Renderer, frames: int, start: float) -> float:
+    """fps of ``render(device="cuda")`` (each frame's copy complete when it returns)."""
+    return timed_block(lambda t: renderer.render(t, DATE, device="cuda"), frames, start)
+
+
+# -- per-frame overhead: tiny frames, process CPU time ----------------------------------------
+#: a multi-pass shader with inputs for the overhead cell: a persistent buffer that reads its
+#: previous frame, a second target, the output; a float and a colour input (set once)
+MULTIPASS_BODY = """vec2 uv = isf_FragNormCoord;
+    if (PASSINDEX == 0) {
+        gl_FragColor = mix(THIS(feedback), vec4(uv, 0.5 + 0.5 * sin(TIME), 1.0), gain);
+    } else if (PASSINDEX == 1) {
+        gl_FragColor = THIS(feedback).gbra * tint;
+    } else {
+        gl_FragColor = 0.5 * (THIS(feedback) + THIS(swizzled));
+    }"""
+MULTIPASS_ISF = ('/*{"ISFVSN": "2", "INPUTS": [{"NAME": "gain", "TYPE": "float", "DEFAULT": 0.1}, '
+                 '{"NAME": "tint", "TYPE": "color", "DEFAULT": [1.0, 0.8, 0.6, 1.0]}], '
+                 '"PASSES": [{"TARGET": "feedback", "PERSISTENT": true}, {"TARGET": "swizzled"}, {}]}*/\n'
+                 "void main() {\n    " + MULTIPASS_BODY.replace("THIS(", "IMG_THIS_PIXEL(") + "\n}\n")
+
+
+def _overhead_cases() -> dict[str, tuple[str, dict]]:
+    """name -> (ISF source, raw pipeline spec for benchmarks.rawgl.RawPipeline)."""
+    from benchmarks.cases import _RAW_FS_HEAD, RAW_VS, build_cases
+
+    trivial = build_cases(["trivial"])[0]
+    multi_fs = (_RAW_FS_HEAD + "uniform sampler2D feedback;\nuniform sampler2D swizzled;\n"
+                "uniform float gain;\nuniform vec4 tint;\n"
+                "#define THIS(s) texelFetch(s, ivec2(gl_FragCoord.xy), 0)\nvoid main() {\n    "
+                + MULTIPASS_BODY + "\n}\n")
+    multi_raw = {"vertex": RAW_VS, "fragment": multi_fs,
+                 "passes": [{"target": "feedback", "persistent": True},
+                            {"target": "swizzled", "persistent": False},
+                            {"target": None, "persistent": False}],
+                 "samplers": ["feedback", "swizzled"],
+                 "uniforms": [["gain", "float", 0.1], ["tint", "vec4", [1.0, 0.8, 0.6, 1.0]]]}
+    return {"trivial": (trivial["isf"], trivial["raw"]), "multipass_inputs": (MULTIPASS_ISF, multi_raw)}
+
+
+def _clocked(run, frames: int) -> tuple[float, float]:
+    """(process CPU µs, wall µs) per frame of ``run()``, which renders ``frames`` frames."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    run()
+    return ((time.process_time() - c0) * 1e6 / frames, (time.perf_counter() - w0) * 1e6 / frames)
+
+
+def overhead_cell(ctx: oi.Context, name: str, size: tuple[int, int], frames: int, blocks: int) -> dict:
+    """µs per frame (process CPU time, and wall) of the raw loop, ``render(out=...)`` and
+    ``render_frames(pipeline=True)`` (the PBO path GPUs take by default) at ``size``, in
+    interleaved blocks (medians); ratios are raw / ours (1.0 = no overhead, as fps ratios)."""
+    from benchmarks.rawgl import RawPipeline
+
+    isf, spec = _overhead_cases()[name]
+    with ctx.current():
+        raw = RawPipeline(ctx.gl, spec, size)
+        renderer = oi.Renderer(isf, size, context=ctx)
+        out = np.empty((size[1], size[0], 4), np.uint8)
+        try:
+            raw.frame(0.0)
+            renderer.render(0.0, DATE, out=out)
+            for _ in renderer.render_frames([0.0, 0.1], DATE, pipeline=True):
+                pass
+
+            def run_raw() -> None:
+                for i in range(frames):
+                    raw.frame(i / 60.0)
+
+            def run_render() -> None:
+                for i in range(frames):
+                    renderer.render(i / 60.0, DATE, out=out)
+
+            def run_frames() -> None:
+                for _ in renderer.render_frames([i / 60.0 for i in range(frames)], DATE, pipeline=True):
+                    pass
+
+            lanes = {"raw": run_raw, "render": run_render, "render_frames": run_frames}
+            cpu: dict[str, list[float]] = {k: [] for k in lanes}
+            wall: dict[str, list[float]] = {k: [] for k in lanes}
+            order = list(lanes)
+            for b in range(blocks):     # rotate the order: drift hits every lane alike
+                for key in order[b % 3:] + order[:b % 3]:
+                    c, w = _clocked(lanes[key], frames)
+                    cpu[key].append(c)
+                    wall[key].append(w)
+        finally:
+            renderer.release()
+            raw.release()
+    med = {k: statistics.median(v) for k, v in cpu.items()}
+    med_wall = {k: statistics.median(v) for k, v in wall.items()}
+    return {"shader": name, "size": f"{size[0]}x{size[1]}", "frames_per_block": frames, "blocks": blocks,
+            "raw_us": round(med["raw"], 1), "render_us": round(med["render"], 1),
+            "render_frames_us": round(med["render_frames"], 1),
+            "render_ratio": round(med["raw"] / med["render"], 3),
+            "render_frames_ratio": round(med["raw"] / med["render_frames"], 3),
+            "render_overhead_us": round(med["render"] - med["raw"], 1),
+            "wall_raw_us": round(med_wall["raw"], 1), "wall_render_us": round(med_wall["render"], 1),
+            "wall_render_frames_us": round(med_wall["render_frames"], 1)}
+
+
+def bench_overhead(ctx: oi.Context, size: tuple[int, int] = (8, 8), frames: int = 300,
+                   blocks: int = 5) -> list[dict]:
+    """The per-frame overhead cell for the trivial and the multi-pass shader with inputs."""
+    return [overhead_cell(ctx, name, size, frames, blocks) for name in _overhead_cases()]
+
+
+def overhead_lines(cells: list[dict]) -> list[str]:
+    """The overhead cell as table lines."""
+    lines = ["Per-frame overhead (tiny frames: the Python per-frame path; process CPU µs/frame,",
+             "ratio = raw / ours, 1.00 = no overhead; render_frames with PBO readback):",
+             f"  {'shader':17s} {'size':6s} {'raw':>7s} {'render':>7s} {'ratio':>6s} "
+             f"{'frames':>7s} {'ratio':>6s}"]
+    for c in cells:
+        lines.append(f"  {c['shader']:17s} {c['size']:6s} {c['raw_us']:7.1f} {c['render_us']:7.1f} "
+                     f"{c['render_ratio']:6.2f} {c['render_frames_us']:7.1f} {c['render_frames_ratio']:6.2f}")
+    return lines
+
+
 def bench_shader(ctx: oi.Context, name: str, size: tuple[int, int], frames: int, blocks: int) -> dict:
     body = SHADERS[name]
     with ctx.current():
@@ -98,7 +237,8 @@ def bench_shader(ctx: oi.Context, name: str, size: tuple[int, int], frames: int,
         renderer.render(0.0, (2024, 1, 1, 0), out=out)
         first_ms = (time.perf_counter() - t0) * 1e3
         raw.frame(0.0)
-        raw_fps, ours_fps, pipe_fps = [], [], []
+        cuda_unavailable = cuda_probe(renderer)
+        raw_fps, ours_fps, pipe_fps, cuda_fps = [], [], [], []
         for b in range(blocks):     # interleave: noise hits both paths alike
             raw_fps.append(timed_block(raw.frame, frames, b))
             ours_fps.append(timed_block(lambda t: renderer.render(t, (2024, 1, 1, 0), out=out), frames, b))
@@ -107,6 +247,8 @@ def bench_shader(ctx: oi.Context, name: str, size: tuple[int, int], frames: int,
                                             pipeline=True):
                 pass
             pipe_fps.append(frames / (time.perf_counter() - t0))
+            if cuda_unavailable is None:
+                cuda_fps.append(cuda_block(renderer, frames, b))
         # Same pixels: the baseline and the renderer draw the same thing.
         t = 0.25
         same = bool(np.array_equal(np.flipud(raw.frame(t)), renderer.render(t, (2024, 1, 1, 0))))
@@ -115,11 +257,17 @@ def bench_shader(ctx: oi.Context, name: str, size: tuple[int, int], frames: int,
         for kind, obj in (("program", raw.program), ("vertex_array", raw.vao), ("buffer", raw.vbo)):
             ctx.delete(kind, obj)
     raw_med, ours_med = statistics.median(raw_fps), statistics.median(ours_fps)
-    return {"shader": name, "size": f"{size[0]}x{size[1]}", "raw_fps": round(raw_med, 2),
+    cell = {"shader": name, "size": f"{size[0]}x{size[1]}", "raw_fps": round(raw_med, 2),
             "offscreen_isf_fps": round(ours_med, 2), "ratio": round(ours_med / raw_med, 3),
             "render_frames_pipelined_fps": round(statistics.median(pipe_fps), 2),
             "pipelined_ratio": round(statistics.median(pipe_fps) / raw_med, 3),
             "first_frame_ms": round(first_ms, 1), "same_pixels": same}
+    if cuda_unavailable is None:
+        cell["cuda_fps"] = round(statistics.median(cuda_fps), 2)
+        cell["cuda_ratio"] = round(statistics.median(cuda_fps) / raw_med, 3)
+    else:
+        cell["cuda"] = f"unavailable: {cuda_unavailable}"
+    return cell
 
 
 def bench_lifecycle(backend: str | None, cycles: int) -> dict:
@@ -143,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blocks", type=int, default=3)
     ap.add_argument("--heavy-frames", type=int, default=None, help="frames per block for the heavy shader")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--overhead-size", default="8x8", help="frame size of the per-frame overhead cell")
+    ap.add_argument("--overhead-frames", type=int, default=300, help="frames per block, overhead cell")
+    ap.add_argument("--overhead-blocks", type=int, default=5)
+    ap.add_argument("--no-overhead", action="store_true", help="skip the per-frame overhead cell")
     args = ap.parse_args(argv)
     size = tuple(int(v) for v in args.size.split("x"))
     results: dict = {"lifecycle": bench_lifecycle(args.backend, 20), "shaders": []}
@@ -152,8 +304,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in SHADERS:
             frames = args.frames if name == "trivial" else (args.heavy_frames or max(2, args.frames // 10))
             results["shaders"].append(bench_shader(ctx, name, size, frames, args.blocks))
+        if not args.no_overhead:
+            tiny = tuple(int(v) for v in args.overhead_size.split("x"))
+            results["per_frame_overhead"] = bench_overhead(ctx, tiny, args.overhead_frames, args.overhead_blocks)
     text = json.dumps(results, indent=2)
     print(text)
+    if "per_frame_overhead" in results:
+        print("\n".join(overhead_lines(results["per_frame_overhead"])), file=sys.stderr)
     if args.json:
         with open(args.json, "w") as fh:
             fh.write(text)

@@ -58,6 +58,13 @@ def finite_real(value: object) -> float | None:
     Accepted: Python and numpy reals (``np.float32(0.5)``) and 0-d numeric arrays
     (``np.array(0.5)``), never a bool.  Huge integers (``10**400``), NaN and infinities give
     None (never an ``OverflowError``)."""
+    if type(value) is float:   # the per-frame cases first (a bool is neither float nor int)
+        return value if math.isfinite(value) else None
+    if type(value) is int:
+        try:
+            return float(value)   # finite, or OverflowError
+        except OverflowError:
+            return None
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):

@@ -8,9 +8,7 @@ refused call changes nothing (docs/semantics.md, "Contexts and lifecycle").
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator
 
 from ..errors import ThreadError
 
@@ -25,12 +23,23 @@ class CallGuard:
         self.what = what
         self._lock = threading.Lock()
 
-    @contextlib.contextmanager
-    def __call__(self, doing: str) -> Iterator[None]:
-        if not self._lock.acquire(blocking=False):
-            raise ThreadError(f"cannot {doing}: another call on this {self.what} is running "
-                              f"(use a {self.what} from one thread at a time)", event=doing)
-        try:
-            yield
-        finally:
-            self._lock.release()
+    def __call__(self, doing: str) -> _Held:
+        return _Held(self, doing)
+
+
+class _Held:
+    """One guarded block (a class rather than a generator: entered once per frame)."""
+
+    __slots__ = ("guard", "doing")
+
+    def __init__(self, guard: CallGuard, doing: str) -> None:
+        self.guard, self.doing = guard, doing
+
+    def __enter__(self) -> None:
+        guard = self.guard
+        if not guard._lock.acquire(blocking=False):
+            raise ThreadError(f"cannot {self.doing}: another call on this {guard.what} is running "
+                              f"(use a {guard.what} from one thread at a time)", event=self.doing)
+
+    def __exit__(self, *exc: object) -> None:
+        self.guard._lock.release()

@@ -94,6 +94,8 @@ def _driver_limits(gl: Any) -> tuple[int, frozenset[str]]:
 
 def _check_size(limit: int, renderer: str, width: int, height: int) -> tuple[int, int]:
     """(width, height) if both are integers in 1..``limit``, else ResourceLimitError."""
+    if type(width) is int and type(height) is int and 0 < width <= limit and 0 < height <= limit:
+        return width, height   # the per-frame case, without the checks that explain a refusal
     for label, value in (("width", width), ("height", height)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ResourceLimitError(f"{label} must be an integer number of pixels, got {value!r}")
@@ -103,20 +105,57 @@ def _check_size(limit: int, renderer: str, width: int, height: int) -> tuple[int
     return width, height
 
 
-@contextlib.contextmanager
-def _gl_errors(ctx: Context, doing: str) -> Iterator[None]:
-    """:meth:`Context.gl_errors`."""
-    from OpenGL.error import GLError  # noqa: PLC0415
+class _GLErrors:
+    """:meth:`Context.gl_errors`: a class rather than a generator, entered several times a
+    frame (nothing to do on the way in)."""
 
+    __slots__ = ("ctx", "doing")
+
+    def __init__(self, ctx: Context, doing: str) -> None:
+        self.ctx, self.doing = ctx, doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if kind is None:
+            return
+        from OpenGL.error import GLError  # noqa: PLC0415
+
+        if isinstance(exc, GLError):
+            _translate_gl_error(self.ctx, self.doing, exc)
+
+
+def _translate_gl_error(ctx: Context, doing: str, exc: Any) -> None:
+    """Raise PyOpenGL's GLError ``exc`` as ContextLostError (marking ``ctx`` lost) or RenderError."""
+    if exc.err == GL_CONTEXT_LOST:
+        ctx.mark_lost(f"GL_CONTEXT_LOST while {doing}")
+        raise ContextLostError(f"the driver lost the context while {doing}; call "
+                               "reinitialize()", state="LOST", event="use",
+                               legal=lifecycle.legal_events(State.LOST)) from exc
+    raise RenderError(f"GL error while {doing}: {exc.description!r} (0x{exc.err:04x})") from exc
+
+
+def _current_here(ctx: Context) -> bool:
+    """Whether ``ctx`` is current on the calling thread with nothing to do to make it so (no
+    queued deletions; not a forked child): what ``make_current`` and ``gl`` would check and
+    then do nothing for.  Read without the lock: only this thread can change a context
+    current here, except ``mark_lost`` (then the next call raises)."""
+    return (ctx._state is State.CURRENT and ctx._thread == threading.get_ident()
+            and not ctx._doomed.waiting and not forked_after_native_use())
+
+
+@contextlib.contextmanager
+def _current_block(ctx: Context) -> Iterator[Context]:
+    """:meth:`Context.current` when ``ctx`` is not current here already."""
+    with ctx._lock:
+        was_current = ctx._state is State.CURRENT
+        ctx.make_current()
     try:
-        yield
-    except GLError as exc:
-        if exc.err == GL_CONTEXT_LOST:
-            ctx.mark_lost(f"GL_CONTEXT_LOST while {doing}")
-            raise ContextLostError(f"the driver lost the context while {doing}; call "
-                                   "reinitialize()", state="LOST", event="use",
-                                   legal=lifecycle.legal_events(State.LOST)) from exc
-        raise RenderError(f"GL error while {doing}: {exc.description!r} (0x{exc.err:04x})") from exc
+        yield ctx
+    finally:
+        if not was_current and ctx._state is State.CURRENT:
+            ctx.release()
 
 
 class Context:
@@ -156,7 +195,7 @@ class Context:
 
     def _step(self, event: Event) -> State:
         """Check ``event`` against the table and the thread rule; return the next state."""
-        if event is not Event.CLOSE:
+        if event is not Event.CLOSE and forked_after_native_use():
             check_not_forked(event.value, self._state.value, ("close",))
         nxt = lifecycle.next_state(self._state, event)
         me = threading.get_ident()
@@ -220,17 +259,11 @@ class Context:
             self._thread = None
             self._state = nxt
 
-    @contextlib.contextmanager
-    def current(self) -> Iterator[Context]:
+    def current(self) -> contextlib.AbstractContextManager[Context]:
         """Make current for a block; release afterwards only if this call made it current."""
-        with self._lock:
-            was_current = self._state is State.CURRENT
-            self.make_current()
-        try:
-            yield self
-        finally:
-            if not was_current and self._state is State.CURRENT:
-                self.release()
+        if _current_here(self):   # every renderer frame asks: no lock, no table lookup
+            return contextlib.nullcontext(self)
+        return _current_block(self)
 
     def close(self) -> None:
         """Delete every GL object, destroy the native context.  Repeated calls are harmless."""
@@ -306,7 +339,8 @@ class Context:
     @property
     def gl(self) -> Any:
         """PyOpenGL's ``GL`` module, after checking the context is current on this thread."""
-        self._step(Event.USE)
+        if not _current_here(self):
+            self._step(Event.USE)
         return self._gl
 
     def register_owner(self, owner: ResourceOwner) -> None:
@@ -329,6 +363,11 @@ class Context:
         """Delete one GL object created by :meth:`create` (unknown names are ignored)."""
         self._objects.delete(self.gl, kind, name)
 
+    @property
+    def object_changes(self) -> int:
+        """GL objects created or deleted so far (a creation binds; a deleted name may return)."""
+        return self._objects.changes
+
     def live_objects(self) -> dict[str, int]:
         """How many GL objects of each kind this context holds now (every kind listed)."""
         return self._objects.counts()
@@ -348,7 +387,7 @@ class Context:
 
     def gl_errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
         """Turn PyOpenGL's GLError into :class:`RenderError` (or mark the context lost)."""
-        return _gl_errors(self, doing)
+        return _GLErrors(self, doing)
 
     # -- conveniences ----------------------------------------------------------------
     def __enter__(self) -> Context:

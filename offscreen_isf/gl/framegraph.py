@@ -83,10 +83,25 @@ class FrameGraph:
         self.clear_passes = (document.vertex_source is not None
                              or re.search(r"\bdiscard\b", translation.fragment) is not None)
         self.vao = self.vbo = 0
+        #: per texture unit: (sampler name, GL texture target, its ``_imgSize`` uniform),
+        #: resolved by :meth:`build`
+        self._units: list[tuple[str, int, str]] = []
+        # What this frame bound on each unit, and the active unit (-1: not known), so a pass
+        # rebinds only what changed.  Valid within one frame while no GL object was created
+        # or deleted (ctx.object_changes): during the pass loop nothing else binds textures
+        # (the context is current on this thread) except the creation of a pooled target.
+        self._bound: list[int] = []
+        self._active = -1
+        self._changes = -1
 
     def build(self, gl: Any, program: Program) -> None:
         """For a new context generation: the quad geometry; samplers on fixed texture units."""
         program.assign_units(gl, self.samplers)
+        self._units = [(name, getattr(gl, self.sampler_targets[name]), f"_{name}_imgSize")
+                       for name in self.samplers]
+        for name in self.samplers:   # constant for the program's life: uploaded once
+            program.set(gl, f"_{name}_imgRect", (0.0, 0.0, 1.0, 1.0))
+            program.set(gl, f"_{name}_flip", False)
         ctx = self.ctx
         self.vao = ctx.create("vertex_array", self.owner)
         self.vbo = ctx.create("buffer", self.owner)
@@ -108,6 +123,7 @@ class FrameGraph:
         for name, value in uniforms.items():
             program.set(gl, name, value)
         self.textures.upload_dirty(gl)
+        self._bound, self._active = [-1] * len(self._units), -1   # nothing known this frame
         temporary: dict[str, RenderTarget] = {}
         final: RenderTarget | None = None
         try:
@@ -160,10 +176,13 @@ class FrameGraph:
     def _bind_samplers(self, gl: Any, program: Program, sizes: Mapping[str, Extent],
                        temporary: Mapping[str, RenderTarget]) -> None:
         """Bind every sampler to its source, or to the buffer its target holds now; a
-        target's ``_imgSize`` is its extent (unrounded) when the buffer has that texture size."""
-        for unit, name in enumerate(self.samplers):
-            kind = self.sampler_targets[name]
-            texture = (self.textures.blank_cube if kind == "GL_TEXTURE_CUBE_MAP"
+        target's ``_imgSize`` is its extent (unrounded) when the buffer has that texture size.
+        A unit already holding its texture this frame is left alone."""
+        if self._changes != self.ctx.object_changes:   # something was bound, or a name reused
+            self._bound, self._active = [-1] * len(self._units), -1
+            self._changes = self.ctx.object_changes
+        for unit, (name, kind, size_uniform) in enumerate(self._units):
+            texture = (self.textures.blank_cube if kind == gl.GL_TEXTURE_CUBE_MAP
                        else self.textures.blank)
             size = (1.0, 1.0)
             source = self.textures.get(name)
@@ -178,17 +197,24 @@ class FrameGraph:
                         size = extent
                 elif extent is not None:    # unwritten temporary target: transparent black
                     texture, size = self.textures.blank_target, extent
+            if self._bound[unit] != texture:
+                self._activate(gl, unit)
+                gl.glBindTexture(kind, texture)
+                self._bound[unit] = texture
+            program.set(gl, size_uniform, size)
+
+    def _activate(self, gl: Any, unit: int) -> None:
+        if self._active != unit:
             gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
-            gl.glBindTexture(getattr(gl, kind), texture)
-            program.set(gl, f"_{name}_imgSize", size)
-            program.set(gl, f"_{name}_imgRect", (0.0, 0.0, 1.0, 1.0))
-            program.set(gl, f"_{name}_flip", False)
+            self._active = unit
 
     def _unbind(self, gl: Any) -> None:
-        for unit, name in enumerate(self.samplers):
-            gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
-            gl.glBindTexture(getattr(gl, self.sampler_targets[name]), 0)
-        gl.glActiveTexture(gl.GL_TEXTURE0)
+        """Leave nothing of this frame bound: sampler units (last first, ending on unit 0),
+        geometry, framebuffer, program."""
+        for unit in reversed(range(len(self._units))):
+            self._activate(gl, unit)
+            gl.glBindTexture(self._units[unit][1], 0)
+        self._bound, self._active = [], -1
         gl.glBindVertexArray(0)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         # A program still in use when release() deletes it is only flagged for deletion by

@@ -46,6 +46,9 @@ class ObjectRegistry:
         self._next_token = itertools.count(1)
         self._by_token: dict[int, set[tuple[str, int]]] = {}
         self._token_of: dict[tuple[str, int], int] = {}
+        #: objects created or deleted so far (a creation binds the new object; a deleted name
+        #: may name the next new object): a cache of bindings is stale once this changes
+        self.changes = 0
 
     def token(self, owner: object) -> int | None:
         """``owner``'s token (created on first use); None if it cannot be weakly referenced."""
@@ -65,6 +68,7 @@ class ObjectRegistry:
         if kind not in RESOURCE_KINDS:
             raise LifecycleError(f"unknown GL object kind {kind!r}; known: {', '.join(RESOURCE_KINDS)}")
         create_fn = getattr(gl, RESOURCE_KINDS[kind][0])
+        self.changes += 1
         name = int(create_fn(*args) if kind in _CREATE_STYLE else create_fn(1))
         if name == 0:
             raise RenderError(f"the driver returned no {kind} name (out of memory?)")
@@ -92,8 +96,8 @@ class ObjectRegistry:
                 self._delete_one(gl, kind, name)
         return len(names)
 
-    @staticmethod
-    def _delete_one(gl: Any, kind: str, name: int) -> None:
+    def _delete_one(self, gl: Any, kind: str, name: int) -> None:
+        self.changes += 1
         delete_fn = getattr(gl, RESOURCE_KINDS[kind][1])
         if kind in _CREATE_STYLE:
             delete_fn(name)
@@ -139,6 +143,8 @@ class DeletionQueue:
 
     def __init__(self) -> None:
         self._items: collections.deque[tuple[int, list[Any]]] = collections.deque()
+        #: the queue itself, truthy while anything waits (read on every frame: no method call)
+        self.waiting: collections.deque[tuple[int, list[Any]]] = self._items
 
     def push(self, token: int, targets: list[Any]) -> None:
         """Queue owner ``token``'s objects and the pooled ``targets`` it still held."""

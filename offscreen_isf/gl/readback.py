@@ -36,6 +36,8 @@ __all__ = ["FLIP_MODES", "READ_TYPES", "best_flip_mode", "read_target", "output_
 
 #: output dtype name -> GL pixel type used by glReadPixels (GL converts from the target format)
 READ_TYPES = {"uint8": "GL_UNSIGNED_BYTE", "float32": "GL_FLOAT"}
+#: output dtype name -> bytes per channel
+_ITEMSIZE = {"uint8": 1, "float32": 4}
 
 
 GL_PACK_INVERT_MESA = 0x8758
@@ -168,7 +170,7 @@ class PboReadback:
         """Start reading ``target`` into PBO ``slot``; returns the frame's array shape."""
         ctx, gl = self.ctx, self.ctx.gl
         shape = (target.height, target.width, 4)
-        nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        nbytes = target.height * target.width * 4 * _ITEMSIZE[dtype]
         source = target
         staging = None
         with ctx.gl_errors("queuing an asynchronous readback"):
@@ -211,8 +213,9 @@ class PboReadback:
             try:
                 if not address:
                     raise RenderError("glMapBufferRange returned no memory for the readback buffer")
-                mapped = np.ctypeslib.as_array((ctypes.c_ubyte * nbytes).from_address(int(address)))
-                pixels = mapped.view(dtype).reshape(shape)
+                memory = memoryview((ctypes.c_ubyte * nbytes).from_address(int(address)))
+                mapped = np.frombuffer(memory, dtype)
+                pixels = mapped.reshape(shape)
                 np.copyto(result, pixels[::-1] if flip == "cpu" else pixels)
             finally:
                 gl.glUnmapBuffer(gl.GL_PIXEL_PACK_BUFFER)

@@ -119,8 +119,7 @@ def _undo_construction(r: Renderer) -> None:
 
 def _mark(r: Renderer) -> _Mark:
     """What a frame advances besides pixels (put back by :func:`_rewind` if not delivered)."""
-    events = {i.name: r._values[i.name] for i in r.document.inputs if i.type == "event"}
-    return r.frame_index, r._last_time, events
+    return r.frame_index, r._last_time, {name: r._values[name] for name in r._events}
 
 
 def _rewind(r: Renderer, mark: _Mark) -> None:
@@ -178,6 +177,8 @@ class Renderer:
         self.translation: Translation = translate(self.document)
         self.clamp = s.clamp
         self._values: dict[str, Any] = {i.name: i.default for i in self.document.inputs if not i.is_image}
+        #: names of the event inputs (true for one frame after being set)
+        self._events = tuple(i.name for i in self.document.inputs if i.type == "event")
         self.frame_index = 0
         self._last_time: float | None = None
         self._generation = -1
@@ -429,9 +430,8 @@ def _draw(r: Renderer, gl: Any, time: float, date: tuple[float, float, float, fl
     uniforms = {"TIME": time, "TIMEDELTA": timedelta, "DATE": date,
                 "FRAMEINDEX": r.frame_index, **r._values}
     final = r.frames.draw(gl, r._program, sizes, uniforms)
-    for inp in r.document.inputs:
-        if inp.type == "event":
-            r._values[inp.name] = False   # events last one frame
+    for name in r._events:
+        r._values[name] = False   # events last one frame
     r.frame_index += 1
     r._last_time = time
     return final
