@@ -551,27 +551,49 @@ class _Shader(_Expressions):
         whose other operand is of uint type (precedence decides which operator it belongs to)."""
         left, right = self._binary(k - 1), self._binary(k + 1)
         if left is not None and (right is None or left >= right):
-            if self._text(k - 1) not in _CONVERTING:
-                return False
-            found = self.primary_ending(k - 2)
-            if found is None or not self._operand_start(found[0], left):
-                return False
-            return _is_uint(found[1])
+            s = self._left_operand(k - 2, left)
+            ok = self._text(k - 1) in _CONVERTING and s is not None
+            return ok and _is_uint(self._group_types(s or 0, k - 1))
         if right is None or self._text(k + 1) not in _CONVERTING:
             return False
         if left is None and self._text(k - 1) not in _OPENERS:
             return False   # after a unary operator (``-1``) or not in an expression
-        p = self.primary(k + 2)
-        if p is None or not (self._text(p[0]) in _CLOSERS or p[0] >= len(self.items)
-                             or (self._binary(p[0]) or 0) > 0 and (self._binary(p[0]) or 0) <= right):
-            return False
-        return _is_uint(p[1])
+        e = self._right_operand(k + 2, right)
+        return e is not None and _is_uint(self._group_types(k + 2, e))
 
-    def _operand_start(self, s: int, prec: int) -> bool:
-        """Whether the expression starting at item ``s`` is the whole left operand of a binary
-        operator of precedence ``prec`` (nothing binding tighter stands before it)."""
-        before = self._binary(s - 1)
-        return s == 0 or self._text(s - 1) in _OPENERS or (before is not None and before < prec)
+    def _left_operand(self, e: int, prec: int) -> int | None:
+        """The first item of the whole left operand, ending at item ``e``, of a binary
+        operator of precedence ``prec`` (operators binding tighter belong to it); None when
+        that cannot be told."""
+        while True:
+            found = self.primary_ending(e)
+            if found is None:
+                return None
+            s = found[0]
+            while self._text(s - 1) in ("-", "+", "~") and self._binary(s - 1) is None:
+                s -= 1
+            before = self._binary(s - 1)
+            if before is not None and before >= prec:
+                e = s - 2
+                continue
+            return s if s == 0 or before is not None or self._text(s - 1) in _OPENERS else None
+
+    def _right_operand(self, s: int, prec: int) -> int | None:
+        """The item after the whole right operand, starting at item ``s``, of a binary operator
+        of precedence ``prec``; None when that cannot be told."""
+        while True:
+            while self._text(s) in ("-", "+", "~"):
+                s += 1
+            p = self.primary(s)
+            if p is None:
+                return None
+            s = p[0]
+            after = self._binary(s)
+            if after is not None and after > prec:
+                s += 1
+                continue
+            ends = s >= len(self.items) or self._text(s) in _CLOSERS or after is not None
+            return s if ends else None
 
     # -- values --------------------------------------------------------------------------------
 
@@ -608,6 +630,8 @@ class _Shader(_Expressions):
             return False
         parts = [lo for lo, _ in self._split(open_ + 1, self.match[open_])]
         position = sum(1 for lo in parts if lo <= k)
+        if position >= len(parts):   # f(): no argument
+            return False
         overloads = self._overloads(self._text(open_ - 1), len(parts))
         return bool(overloads) and all(f.params[position] == "uint" for f in overloads)
 
