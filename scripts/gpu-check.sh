@@ -6,7 +6,10 @@
 # For device="cuda" also put the cuda-bindings wheel (and its cuda-pathfinder dependency) in .whl;
 # cupy/torch are not needed (the bit-identity check copies back with the binding itself).
 # Writes under $OUT: gpu.txt, backends.json, pytest.txt, corpus/ (per-shader report: the mismatch
-# list to classify), bench.json, suite/, cuda.json (device="cuda" vs host fps and bit-identity at
+# list, strict rule), corpus-gpu/ (the gpu rule's report, with classification.json: each strict
+# failure classified precision-sensitive / undefined-behaviour / unexplained, with its evidence;
+# turn it into unreviewed known-differences entries with python -m conformance.classify
+# --write-known), bench.json, suite/, cuda.json (device="cuda" vs host fps and bit-identity at
 # 1080p), nvenc.json (NVENC vs CPU encoder fps at 1080p), gpus/ (--gpus all: gpus.json with the
 # per-chunk cuda_visible_devices, and whether the frames equal a one-process run; for this, add the
 # dask[distributed] wheels and their dependencies to .whl).
@@ -23,9 +26,11 @@ python3 -m offscreen_isf.farm.cli backends --json > "$OUT/backends.json" 2>&1
 python3 -m pytest -q -p no:cacheprovider -m gl -k "not pyopengl_bound" tests/test_lifecycle.py \
   tests/test_lifecycle_stateful.py tests/test_bug_report.py tests/test_render_rules.py tests/test_exit.py \
   tests/test_leaks.py tests/test_bad_input.py tests/test_compat_pyvvisf.py tests/test_conformance_cases.py \
-  tests/test_compile_errors.py tests/test_cuda_fake.py tests/test_cuda_dlpack.py tests/test_nvenc.py tests/test_gpus.py -s > "$OUT/pytest.txt" 2>&1
+  tests/test_compile_errors.py tests/test_classify.py tests/test_cuda_fake.py tests/test_cuda_dlpack.py tests/test_nvenc.py tests/test_gpus.py -s > "$OUT/pytest.txt" 2>&1
 # the per-shader report (which shaders differ and by how much) comes back for classification
 python3 -m conformance --corpus --images none --out "$OUT/corpus" -q > "$OUT/corpus.txt" 2>&1
+python3 -m conformance --corpus --no-cases --rule gpu --classify --images none --out "$OUT/corpus-gpu" -q \
+  > "$OUT/corpus-gpu.txt" 2>&1
 python3 -m benchmarks.bench_render --frames 200 --blocks 3 --heavy-frames 60 --json "$OUT/bench.json" \
   > "$OUT/bench.txt" 2>&1
 # the suite's offscreen-isf cells at 1080p (default and draw_flipped, which replaces the flip blit
@@ -102,6 +107,6 @@ timeout 180 bash -c 'S=offscreen_isf/examples/demo.fs; A="--size 1920x1080 --fra
   python3 -m offscreen_isf render $S $A -o "$1/many/f_%03d.png" --gpus all --chunk-size 8 --json > "$1/gpus.json" &&
   cmp -s <(cd "$1/one" && cat f_*.png | sha256sum) <(cd "$1/many" && cat f_*.png | sha256sum) &&
   echo "gpus: identical frames" || echo "gpus: FAILED or differs"' _ "$OUT/gpus" > "$OUT/gpus.txt" 2>&1
-tail -n 4 "$OUT"/gpu.txt "$OUT"/pytest.txt "$OUT"/corpus.txt "$OUT"/corpus-flipped.txt; cat "$OUT/bench.json"
+tail -n 4 "$OUT"/gpu.txt "$OUT"/pytest.txt "$OUT"/corpus.txt "$OUT"/corpus-gpu.txt "$OUT"/corpus-flipped.txt; cat "$OUT/bench.json"
 sed -n '/^Throughput/,/^worker/p' "$OUT/suite/table.txt"
 cat "$OUT/cuda.txt" "$OUT/nvenc.txt" "$OUT/gpus.txt"

@@ -11,8 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance.oracle import (CORPUS_PIXEL_SHARE, GPU_MEAN_ABS_MAX, GPU_PIXEL_SHARE, GPU_SSIM_MIN,
-                                _gaussian_kernel, gpu_rule, metrics, ssim)
+from conformance.oracle import (
+    CORPUS_PIXEL_SHARE,
+    GPU_MEAN_ABS_MAX,
+    GPU_PIXEL_SHARE,
+    GPU_SSIM_MIN,
+    _gaussian_kernel,
+    gpu_rule,
+    metrics,
+    ssim,
+)
 
 W, H = 160, 96
 
