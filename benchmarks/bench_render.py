@@ -114,6 +114,39 @@ def cuda_block(renderer: oi.Renderer, frames: int, start: float) -> float:
     return timed_block(lambda t: renderer.render(t, DATE, device="cuda"), frames, start)
 
 
+def bench_cuda(ctx: oi.Context, size: tuple[int, int], frames: int, blocks: int) -> dict:
+    """``render(device="cuda")`` against ``render()`` into a host array, per shader at ``size``
+    (interleaved blocks, medians): {"status": "ok", "cells": [...]}, or {"status":
+    "unavailable", "reason": ...} when this context cannot do it (never a made-up number)."""
+    cells = []
+    with ctx.current():
+        for name, body in SHADERS.items():
+            renderer = oi.Renderer(isf_source(body), size, context=ctx)
+            try:
+                reason = cuda_probe(renderer)
+                if reason is not None:
+                    return {"status": "unavailable", "reason": reason}
+                out = np.empty((size[1], size[0], 4), np.uint8)
+                host, cuda = [], []
+                for b in range(blocks):
+                    host.append(timed_block(lambda t: renderer.render(t, DATE, out=out), frames, b))  # noqa: B023
+                    cuda.append(cuda_block(renderer, frames, b))
+            finally:
+                renderer.release()
+            host_fps, cuda_fps = statistics.median(host), statistics.median(cuda)
+            cells.append({"shader": name, "size": f"{size[0]}x{size[1]}", "host_fps": round(host_fps, 2),
+                          "cuda_fps": round(cuda_fps, 2), "cuda_over_host": round(cuda_fps / host_fps, 3)})
+    return {"status": "ok", "cells": cells}
+
+
+def cuda_lines(key: str, result: dict) -> list[str]:
+    """The device="cuda" cell of worker ``key`` as table lines."""
+    if result.get("status") != "ok":
+        return [f"device='cuda' {key}: unavailable: {result.get('reason', '?')}"]
+    return [f"device='cuda' {key}: {c['shader']} {c['size']}: {c['cuda_fps']:.1f} fps vs host "
+            f"{c['host_fps']:.1f} fps ({c['cuda_over_host']:.2f}x)" for c in result["cells"]]
+
+
 # -- per-frame overhead: tiny frames, process CPU time ----------------------------------------
 #: a multi-pass shader with inputs for the overhead cell: a persistent buffer that reads its
 #: previous frame, a second target, the output; a float and a colour input (set once)

@@ -33,10 +33,12 @@ WORKERS = [("offscreen-isf", "osmesa"), ("offscreen-isf", "egl"), ("moderngl", "
 # shared machine better than a few long blocks do.
 FULL = {"blocks": 12, "block_seconds": 0.15, "max_frames": 120, "skip_4k_over_s": 0.1,
         "reinit_reps": 5, "reinit_size": [640, 360], "soak_frames": 10_000, "soak_size": [64, 64],
-        "soak_filter_frames": 1_000, "encoder_reps": 6, "cli_frames": 96, "cli_reps": 3}
+        "soak_filter_frames": 1_000, "encoder_reps": 6, "cli_frames": 96, "cli_reps": 3,
+        "overhead_size": [8, 8], "overhead_frames": 300, "overhead_blocks": 5, "cuda_frames": 60}
 QUICK = {"blocks": 2, "block_seconds": 0.05, "max_frames": 10, "skip_4k_over_s": 0.1,
          "reinit_reps": 2, "reinit_size": [64, 64], "soak_frames": 200, "soak_size": [32, 32],
-         "soak_filter_frames": 50, "encoder_reps": 2, "cli_frames": 4, "cli_reps": 1}
+         "soak_filter_frames": 50, "encoder_reps": 2, "cli_frames": 4, "cli_reps": 1,
+         "overhead_size": [8, 8], "overhead_frames": 20, "overhead_blocks": 2, "cuda_frames": 4}
 
 
 def available_backends() -> list[str]:
@@ -289,6 +291,7 @@ def table(results: dict[str, Any]) -> str:
     lines.append("  import = contender + PyOpenGL import; 1st frame = context + compile + first "
                  f"{next(iter(results['workers'].values()), {}).get('first_frame_size', '')} frame (trivial);")
     lines.append("  reinit = see results.json 'what' per contender (offscreen-isf: reinitialize() + next render).")
+    lines += _extras_lines(results)
     for backend, cli in results.get("cli", {}).items():
         w = results["workers"].get(f"offscreen-isf-{backend}", {})
         if cli.get("status") == "ok":
@@ -312,6 +315,20 @@ def table(results: dict[str, Any]) -> str:
     for name, note in notes.items():
         lines.append(f"  note {name}: {note}")
     return "\n".join(lines)
+
+
+def _extras_lines(results: dict[str, Any]) -> list[str]:
+    """The offscreen-isf workers' per-frame overhead and device="cuda" cells."""
+    from benchmarks.bench_render import cuda_lines, overhead_lines
+
+    lines = []
+    for key, w in results["workers"].items():
+        if w.get("per_frame_overhead"):
+            lines += [f"{key}: " + line if i == 0 else line
+                      for i, line in enumerate(overhead_lines(w["per_frame_overhead"]))]
+        if w.get("cuda"):
+            lines += cuda_lines(key, w["cuda"])
+    return lines
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:

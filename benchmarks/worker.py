@@ -515,6 +515,20 @@ def encoder_fps(frame: np.ndarray, reps: int, directory: Path) -> float:
     return fps
 
 
+def offscreen_isf_extras(c: Contender, spec: dict[str, Any], cfg: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """offscreen-isf only: the per-frame overhead cell (tiny frames, process CPU time) and
+    ``render(device="cuda")`` next to the host path at the suite's 1080p size (or its last
+    size), reported unavailable where this context cannot do it."""
+    from benchmarks.bench_render import bench_cuda, bench_overhead
+
+    ctx = c.ctx  # type: ignore[attr-defined]
+    yield "per_frame_overhead", bench_overhead(ctx, tuple(cfg["overhead_size"]), cfg["overhead_frames"],
+                                               cfg["overhead_blocks"])
+    sizes = dict((label, tuple(size)) for label, size in spec["sizes"])
+    size = sizes.get("1080p", tuple(spec["sizes"][-1][1]))
+    yield "cuda", bench_cuda(ctx, size, cfg["cuda_frames"], cfg["overhead_blocks"])
+
+
 def run(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """The worker's measurements, yielded as (key, value) as they complete."""
     name, backend, cfg = spec["contender"], spec["backend"], spec["config"]
@@ -560,6 +574,8 @@ def run(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
             print(f"  [{name}/{backend}] {case['name']} {label}: {per_size[label]}", file=sys.stderr, flush=True)
         cells[case["name"]] = per_size
     yield "cells", cells
+    if name == "offscreen-isf" and cfg.get("overhead_frames"):
+        yield from offscreen_isf_extras(c, spec, cfg)
     yield "reinitialize", c.reinitialize_cost(trivial, tuple(cfg["reinit_size"]), cfg["reinit_reps"])
     soaks = [soak(c, trivial, tuple(cfg["soak_size"]), cfg["soak_frames"])]
     if name != "pyvvisf" and "filter_upload" in cases:

@@ -67,6 +67,23 @@ def test_offscreen_isf_worker(results: dict) -> None:
     assert abs(soak["trivial"]["rss_growth_mb"]) < 50
     assert set(soak["trivial"]["registry_after"]) >= {"texture", "program", "framebuffer"}
     assert w["encoder_fps_1080p"] > 0
+    # the per-frame overhead cell: tiny frames, process CPU time, both shaders
+    overhead = {c["shader"]: c for c in w["per_frame_overhead"]}
+    assert set(overhead) == {"trivial", "multipass_inputs"}
+    for c in overhead.values():
+        assert c["size"] == "8x8" and c["raw_us"] > 0 and c["render_us"] > 0 and c["render_frames_us"] > 0
+        assert c["render_ratio"] == pytest.approx(c["raw_us"] / c["render_us"], rel=0.01)
+    # device="cuda": measured, or unavailable with the reason (llvmpipe has no CUDA interop)
+    cuda = w["cuda"]
+    assert cuda["status"] == "ok" and cuda["cells"] or cuda["status"] == "unavailable" and "NVIDIA" in cuda["reason"]
+
+
+def test_table_shows_overhead_and_cuda(results: dict) -> None:
+    from benchmarks.suite import table
+
+    text = table(results)
+    assert "Per-frame overhead" in text and "multipass_inputs  8x8" in text
+    assert f"device='cuda' offscreen-isf-{backend_name()}:" in text
 
 
 def test_summary_and_cli(results: dict) -> None:
