@@ -218,7 +218,7 @@ def luma(image: np.ndarray) -> np.ndarray:
     """Rec. 601 luminance of an (H, W, 3|4) image in its own units (0..255 for uint8);
     alpha is ignored (the per-pixel bars check it)."""
     a = np.asarray(image, np.float64)
-    return a[..., 0] * LUMA[0] + a[..., 1] * LUMA[1] + a[..., 2] * LUMA[2]
+    return np.asarray(a[..., 0] * LUMA[0] + a[..., 1] * LUMA[1] + a[..., 2] * LUMA[2])
 
 
 def ssim(ours: np.ndarray, reference: np.ndarray, data_range: float = 255.0) -> float:
