@@ -565,8 +565,9 @@ def test_settings_object_or_keyword_options(shared_ctx) -> None:
 
 def test_program_uses_the_glsl_version_the_shader_needs(shared_ctx) -> None:
     """The translation is compiled at 3.30 unless the shader needs more: a 3.30 failure that
-    4.00 fixes (implicit int->uint) compiles at 4.00 where the driver has it; the renderer's
-    translation is the one compiled, exactly as it is."""
+    4.00 fixes (an implicit int->uint conversion of an int expression, which the translation
+    does not write out) compiles at 4.00 where the driver has it; the renderer's translation
+    is the one compiled, exactly as it is."""
     from offscreen_isf.isf.translate import parse_glsl_version
 
     have = parse_glsl_version(shared_ctx.info.glsl_version)
@@ -577,7 +578,7 @@ def test_program_uses_the_glsl_version_the_shader_needs(shared_ctx) -> None:
         assert (r.render() == 255).all()
     if have < 400:
         pytest.skip("the driver has no GLSL 4.00")
-    body = "void main() { uint u = 1; gl_FragColor = vec4(float(u)); }"
+    body = "void main() { int i = 1; uint u = i * 1; gl_FragColor = vec4(float(u)); }"
     with oi.Renderer(isf({}, body), (2, 2), context=shared_ctx) as r:
         r.compile()
         assert r.translation.glsl_version == 400

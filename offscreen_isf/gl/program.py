@@ -143,11 +143,12 @@ class Program:
         ``#version`` it needs (:func:`program_glsl_version`).
 
         A translation below GLSL 4.00 that fails to compile is compiled again at 4.00 where
-        the context has it: 4.00 accepts what real shaders rely on and 3.30 refuses (implicit
-        int->uint conversions), which only a compiler can tell.  When both fail, the 4.00
-        error is raised (the more permissive compiler's complaint is the real one).  The
-        program's :attr:`translation` is the one that compiled (docs/semantics.md, "GLSL
-        translation")."""
+        the context has it: the translation writes out the implicit int->uint conversions it
+        can see (:mod:`offscreen_isf.isf.uintfix`), and 4.00 accepts the ones it cannot (an
+        int expression assigned to a uint, a ``#define`` constant), which only a compiler can
+        tell.  When both fail, the 4.00 error is raised (the more permissive compiler's
+        complaint is the real one).  The program's :attr:`translation` is the one that
+        compiled (docs/semantics.md, "GLSL translation")."""
         translation = translation.retarget(
             glsl_version=program_glsl_version(ctx, translation.needed_version))
         try:

@@ -83,6 +83,9 @@ Rewrites (on tokens, outside comments and strings, never with regexes)
   ``#extension`` lines are hoisted after ``#version`` or dropped; reserved words used as
   names become ``isf_n_<word>`` (header entries: :class:`UniformDecl` ``key`` keeps the
   public name); declarations without initialiser get a zero one.
+* Implicit int->uint conversions GLSL 4.00 makes are written out where they can be seen
+  (:mod:`offscreen_isf.isf.uintfix`: ``uint c = 0;`` -> ``0u``, ``uint k = iv.y;`` ->
+  ``uint(iv.y)``), so such shaders compile as 3.30 too.
 * Every rewrite keeps the number of lines, so user line *k* of the body is generated line
   ``body_start + k - 1``; the line map records it.
 """
@@ -655,9 +658,10 @@ def needed_glsl_version(*edits: Edits) -> int:
     """The ``#version`` a shader needs (docs/semantics.md, "GLSL translation"): the highest
     desktop ``#version`` its files declare where that is above :data:`GLSL_VERSION` (``#version
     410`` asks for 4.10 features), else :data:`GLSL_VERSION`.  ES and 1.x versions (``100``,
-    ``300 es``, ``120``) compile as 3.30.  Implicit conversions GLSL 4.00 allows cannot be seen
-    without type checking: the renderer retries a failed 3.30 compile at 4.00
-    (:meth:`~offscreen_isf.gl.program.Program.from_translation`)."""
+    ``300 es``, ``120``) compile as 3.30.  Implicit int->uint conversions GLSL 4.00 allows are
+    written out where the translation's small type inference sees them
+    (:mod:`offscreen_isf.isf.uintfix`); for the rest the renderer retries a failed 3.30
+    compile at 4.00 (:meth:`~offscreen_isf.gl.program.Program.from_translation`)."""
     declared = [number for number, profile in (e.version for e in edits if e.version)
                 if profile != "es" and number in GLSL_VERSIONS]
     return max([GLSL_VERSION, *declared])

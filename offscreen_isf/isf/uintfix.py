@@ -626,8 +626,9 @@ class _Shader(_Expressions):
         """Whether the argument after item ``k`` (a call's ``(`` or ``,``) is passed for a
         ``uint`` parameter of every user function the call may resolve to."""
         open_ = k if self._text(k) == "(" else self.enclosing.get(k, -1)
-        if self._text(open_) != "(" or open_ in self.headers or not self._is_name(open_ - 1):
-            return False
+        if (self._text(open_) != "(" or open_ in self.headers or not self._is_name(open_ - 1)
+                or self._text(open_ - 1) not in self.functions):
+            return False   # not a call of a user function (constructors take any number)
         parts = [lo for lo, _ in self._split(open_ + 1, self.match[open_])]
         position = sum(1 for lo in parts if lo <= k)
         if position >= len(parts):   # f(): no argument
