@@ -2,8 +2,8 @@
 
 Pure Python (no GL), on tokens (:mod:`offscreen_isf.isf.lexer`), never on regexes.  GLSL 4.00
 converts an ``int`` to ``uint`` implicitly where an expression needs one (``uint c = 0;``,
-``tIndex == 2`` with ``tIndex`` a uint); GLSL 3.30, and NVIDIA's compiler at any version,
-refuse.  :func:`uint_repairs` finds the places where the 4.00 rules convert and writes the
+``tIndex == 2`` with ``tIndex`` a uint); GLSL 3.30 refuses them, and so may a strict
+compiler at a later version.  :func:`uint_repairs` finds the places where the 4.00 rules convert and writes the
 conversion out (docs/semantics.md, "GLSL translation"):
 
 * a non-negative int **literal** gets the ``u`` suffix (``0`` -> ``0u``, ``0xff`` -> ``0xffu``)
