@@ -192,7 +192,8 @@ def _clocked(run, frames: int) -> tuple[float, float]:
 def overhead_cell(ctx: oi.Context, name: str, size: tuple[int, int], frames: int, blocks: int) -> dict:
     """µs per frame (process CPU time, and wall) of the raw loop, ``render(out=...)`` and
     ``render_frames(pipeline=True)`` (the PBO path GPUs take by default) at ``size``, in
-    interleaved blocks (medians); ratios are raw / ours (1.0 = no overhead, as fps ratios)."""
+    interleaved blocks: the fastest block of each (``*_us``), and medians; ratios are raw / ours
+    of the fastest blocks (1.0 = no overhead, as fps ratios)."""
     from benchmarks.rawgl import RawPipeline
 
     isf, spec = _overhead_cases()[name]
@@ -230,14 +231,19 @@ def overhead_cell(ctx: oi.Context, name: str, size: tuple[int, int], frames: int
         finally:
             renderer.release()
             raw.release()
+    # The fastest block of each lane: noise (other processes, llvmpipe's worker threads,
+    # counted in process time) only ever adds.  Medians are kept beside them.
+    best = {k: min(v) for k, v in cpu.items()}
     med = {k: statistics.median(v) for k, v in cpu.items()}
     med_wall = {k: statistics.median(v) for k, v in wall.items()}
     return {"shader": name, "size": f"{size[0]}x{size[1]}", "frames_per_block": frames, "blocks": blocks,
-            "raw_us": round(med["raw"], 1), "render_us": round(med["render"], 1),
-            "render_frames_us": round(med["render_frames"], 1),
-            "render_ratio": round(med["raw"] / med["render"], 3),
-            "render_frames_ratio": round(med["raw"] / med["render_frames"], 3),
-            "render_overhead_us": round(med["render"] - med["raw"], 1),
+            "raw_us": round(best["raw"], 1), "render_us": round(best["render"], 1),
+            "render_frames_us": round(best["render_frames"], 1),
+            "render_ratio": round(best["raw"] / best["render"], 3),
+            "render_frames_ratio": round(best["raw"] / best["render_frames"], 3),
+            "render_overhead_us": round(best["render"] - best["raw"], 1),
+            "median_raw_us": round(med["raw"], 1), "median_render_us": round(med["render"], 1),
+            "median_render_frames_us": round(med["render_frames"], 1),
             "wall_raw_us": round(med_wall["raw"], 1), "wall_render_us": round(med_wall["render"], 1),
             "wall_render_frames_us": round(med_wall["render_frames"], 1)}
 
@@ -251,7 +257,7 @@ def bench_overhead(ctx: oi.Context, size: tuple[int, int] = (8, 8), frames: int 
 def overhead_lines(cells: list[dict]) -> list[str]:
     """The overhead cell as table lines."""
     lines = ["Per-frame overhead (tiny frames: the Python per-frame path; process CPU µs/frame,",
-             "ratio = raw / ours, 1.00 = no overhead; render_frames with PBO readback):",
+             "fastest block; ratio = raw / ours, 1.00 = no overhead; render_frames with PBO readback):",
              f"  {'shader':17s} {'size':6s} {'raw':>7s} {'render':>7s} {'ratio':>6s} "
              f"{'frames':>7s} {'ratio':>6s}"]
     for c in cells:
