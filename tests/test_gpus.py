@@ -27,8 +27,12 @@ void main() { gl_FragColor = vec4(fract(float(FRAMEINDEX) / 7.0), isf_FragNormCo
 """
 
 
-def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
+#: what this pytest process's backend pinning puts in the environment (a reader's shell has none)
+PINNED = ("CUDA_VISIBLE_DEVICES", "PYOPENGL_PLATFORM", "OFFSCREEN_ISF_BACKEND")
+
+
+def cli(*args: str, timeout: float = 300, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in PINNED} | extra
     return subprocess.run([sys.executable, "-m", "offscreen_isf", *args], capture_output=True, text=True,
                           cwd=REPO, env=env, check=False, timeout=timeout)
 
@@ -76,7 +80,8 @@ def test_listed_cuda_ids_reads_the_backends_listing(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(gpus.subprocess, "run", fake_run)
     assert gpus.listed_cuda_ids() == ["1", "0"]
-    assert seen["argv"][-2:] == ["backends", "--json"] and seen["env"]["OFFSCREEN_ISF_BACKEND"] == "egl"
+    assert seen["argv"][-2:] == ["backends", "--json"]
+    assert seen["env"]["OFFSCREEN_ISF_BACKEND"] == seen["env"]["PYOPENGL_PLATFORM"] == "egl"
 
 
 def test_the_real_listing_answers() -> None:
@@ -91,7 +96,7 @@ def test_the_real_listing_answers() -> None:
 
 def test_worker_env_pins_one_gpu() -> None:
     assert gpus.worker_env("3") == {"CUDA_VISIBLE_DEVICES": "3", "OFFSCREEN_ISF_DEVICE": "0",
-                                    "OFFSCREEN_ISF_BACKEND": "egl"}
+                                    "OFFSCREEN_ISF_BACKEND": "egl", "PYOPENGL_PLATFORM": "egl"}
 
 
 def test_backends_json_lists_egl_devices() -> None:
@@ -132,8 +137,9 @@ def test_one_pinned_worker_per_gpu_renders_the_same_frames(tmp_path: Path) -> No
     one = cli("render", str(shader), "--frames", "0-7", "--size", "16x8", "--backend", "egl",
               "-o", str(tmp_path / "one" / "f_%03d.png"), "-q")
     assert one.returncode == 0, one.stderr
+    # an osmesa pin inherited from the caller's shell must not reach the GPU workers
     res = cli("render", str(shader), "--frames", "0-7", "--size", "16x8", "--gpus", "0,1", "--chunk-size", "2",
-              "-o", str(tmp_path / "two" / "f_%03d.png"), "--json")
+              "-o", str(tmp_path / "two" / "f_%03d.png"), "--json", PYOPENGL_PLATFORM="osmesa")
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["workers"] == 2
@@ -153,7 +159,7 @@ def test_workers_command_starts_one_pinned_worker_per_gpu() -> None:
     cluster = distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None,
                                        silence_logs=logging.CRITICAL)
     client = distributed.Client(cluster)
-    env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
+    env = {k: v for k, v in os.environ.items() if k not in PINNED} | {"PYOPENGL_PLATFORM": "osmesa"}
     proc = subprocess.Popen([sys.executable, "-m", "offscreen_isf", "workers", cluster.scheduler_address,
                              "--gpus", "0,1"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
     try:
@@ -163,9 +169,9 @@ def test_workers_command_starts_one_pinned_worker_per_gpu() -> None:
 
         def pins() -> tuple[str | None, ...]:
             return tuple(os.environ.get(v) for v in ("CUDA_VISIBLE_DEVICES", "OFFSCREEN_ISF_DEVICE",
-                                                    "OFFSCREEN_ISF_BACKEND"))
+                                                    "OFFSCREEN_ISF_BACKEND", "PYOPENGL_PLATFORM"))
 
-        assert sorted(client.run(pins).values()) == [("0", "0", "egl"), ("1", "0", "egl")]
+        assert sorted(client.run(pins).values()) == [("0", "0", "egl", "egl"), ("1", "0", "egl", "egl")]
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err[-2000:]

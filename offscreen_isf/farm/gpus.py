@@ -10,6 +10,7 @@ starts with, before it imports OpenGL (PyOpenGL binds its platform once per proc
                            because EGL devices are listed in CUDA order under
                            ``CUDA_VISIBLE_DEVICES`` (:mod:`offscreen_isf.backends.egl`)
 ``OFFSCREEN_ISF_BACKEND``  ``egl``
+``PYOPENGL_PLATFORM``      ``egl`` (an inherited ``osmesa`` would contradict the backend)
 =========================  ==================================================================
 
 ``gpus`` is ``"all"`` (every NVIDIA GPU EGL lists, found in a child process so that this
@@ -35,7 +36,7 @@ __all__ = ["PIN_VARIABLES", "gpu_ids", "worker_env", "worker_specs", "serve_work
 
 #: what pins a worker process to one GPU: variable -> value (``{cuda_id}`` filled in)
 PIN_VARIABLES = {"CUDA_VISIBLE_DEVICES": "{cuda_id}", "OFFSCREEN_ISF_DEVICE": "0",
-                 "OFFSCREEN_ISF_BACKEND": "egl"}
+                 "OFFSCREEN_ISF_BACKEND": "egl", "PYOPENGL_PLATFORM": "egl"}
 
 #: seconds the child process that lists EGL devices may take
 LIST_TIMEOUT = 60.0
@@ -47,7 +48,7 @@ FIX_NO_GPU = ("check `offscreen-isf backends` (it lists every EGL device with it
 def listed_cuda_ids() -> list[str]:
     """CUDA ids of the NVIDIA GPUs EGL lists, in CUDA order (a child process asks, so that
     this process binds no GL platform).  BackendError when the listing fails."""
-    env = dict(os.environ, OFFSCREEN_ISF_BACKEND="egl")
+    env = dict(os.environ, OFFSCREEN_ISF_BACKEND="egl", PYOPENGL_PLATFORM="egl")
     try:
         done = subprocess.run([sys.executable, "-m", "offscreen_isf", "backends", "--json"], env=env,
                               capture_output=True, text=True, timeout=LIST_TIMEOUT, check=False)
