@@ -109,4 +109,5 @@ timeout 180 bash -c 'S=offscreen_isf/examples/demo.fs; A="--size 1920x1080 --fra
   echo "gpus: identical frames" || echo "gpus: FAILED or differs"' _ "$OUT/gpus" > "$OUT/gpus.txt" 2>&1
 tail -n 4 "$OUT"/gpu.txt "$OUT"/pytest.txt "$OUT"/corpus.txt "$OUT"/corpus-gpu.txt "$OUT"/corpus-flipped.txt; cat "$OUT/bench.json"
 sed -n '/^Throughput/,/^worker/p' "$OUT/suite/table.txt"
+grep -A4 -e 'Per-frame overhead' -e "^device='cuda'" "$OUT/suite/table.txt"
 cat "$OUT/cuda.txt" "$OUT/nvenc.txt" "$OUT/gpus.txt"
