@@ -12,6 +12,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +164,17 @@ def test_workers_command_starts_one_pinned_worker_per_gpu() -> None:
     env = {k: v for k, v in os.environ.items() if k not in PINNED} | {"PYOPENGL_PLATFORM": "osmesa"}
     proc = subprocess.Popen([sys.executable, "-m", "offscreen_isf", "workers", cluster.scheduler_address,
                              "--gpus", "0,1"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    said: list[str] = []
+    stderr = proc.stderr
+    assert stderr is not None
+    reader = threading.Thread(target=lambda: said.extend(iter(stderr.readline, "")), daemon=True)
+    reader.start()
     try:
         client.wait_for_workers(2, timeout=120)
+        deadline = time.monotonic() + 60     # the workers register before the command says so
+        while not any("connected to" in line for line in said) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any("2 GPU worker(s) (gpu0, gpu1) connected to" in line for line in said), said[-20:]
         names = sorted(w["name"] for w in client.scheduler_info()["workers"].values())
         assert names == ["gpu0", "gpu1"]
 
@@ -173,12 +184,13 @@ def test_workers_command_starts_one_pinned_worker_per_gpu() -> None:
 
         assert sorted(client.run(pins).values()) == [("0", "0", "egl", "egl"), ("1", "0", "egl", "egl")]
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-        assert proc.returncode == 130, err[-2000:]
-        assert "2 GPU worker(s) (gpu0, gpu1) connected to" in err
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+        assert proc.returncode == 130, "".join(said[-20:])
+        assert "error: interrupted" in "".join(said)
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.wait()
         client.close()
         cluster.close()
